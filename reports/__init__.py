@@ -1,0 +1,1 @@
+"""Reports: the pydantic report, its JSON Schema, and renderers for the terminal, JSON and HTML."""

@@ -1,0 +1,92 @@
+"""The report, one pydantic tree: what the JSON holds and what every renderer reads.
+
+Probe results are embedded as they are (`probes.base.ProbeResult`), never mirrored;
+`reports/schema.json` is generated from `Report` and a test keeps the two in sync.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from probes.base import ProbeResult, Severity
+
+ReportStatus = Literal["ok", "warning", "critical", "unknown"]
+SCHEMA_VERSION = "1"
+
+
+class ToolInfo(BaseModel):
+    name: str = "diagnose"
+    version: str
+
+
+class TargetInfo(BaseModel):
+    input: str
+    url: str | None = None
+    host: str | None = None
+    port: int | None = None
+    profile: str | None = None
+
+
+class Workstation(BaseModel):
+    """What the workstation looked like during the run; support engineers ask for all of it."""
+
+    hostname: str
+    os: str
+    os_version: str = ""
+    timezone: str
+    local_time: str
+    python: str = ""
+    proxy: dict[str, Any] = Field(default_factory=dict, description="proxy settings seen (no credentials)")
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Cause(BaseModel):
+    """A likely reason the login fails, with why the agent believes it and what to do."""
+
+    id: str
+    title: str
+    severity: Severity
+    confidence: float = Field(ge=0, le=1)
+    probe: str
+    summary: str = ""
+    evidence: list[str] = Field(default_factory=list)
+    remediation: list[str] = Field(default_factory=list)
+    explained_by: str | None = Field(
+        default=None, description="id of the cause this one is a symptom of, when it is one"
+    )
+
+
+class Support(BaseModel):
+    """What a support engineer asks for when the ticket is opened."""
+
+    started_at: datetime
+    finished_at: datetime
+    timezone: str
+    os: str
+    portal_url: str | None = None
+    resolved_addresses: list[str] = Field(default_factory=list)
+    browser: dict[str, Any] = Field(default_factory=dict, description="name, version, path")
+    error_text: list[str] = Field(default_factory=list, description="exact error messages seen")
+    screenshot: str | None = None
+    har: str | None = None
+    identifiers: dict[str, str] = Field(default_factory=dict)
+    contact: dict[str, str] = Field(default_factory=dict)
+    when_to_contact: str = ""
+
+
+class Report(BaseModel):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    tool: ToolInfo
+    target: TargetInfo
+    started_at: datetime
+    finished_at: datetime
+    duration_ms: int
+    status: ReportStatus
+    exit_code: int
+    workstation: Workstation
+    probes: list[ProbeResult]
+    causes: list[Cause]
+    support: Support
