@@ -90,6 +90,10 @@ class RunConfig(BaseModel):
     output_dir: Path | None = None
     profile: Any = None
     tls_warning_days: int = 14
+    captive_check_url: str | None = Field(
+        default="http://connectivitycheck.gstatic.com/generate_204",
+        description="a URL that answers 204 on an open network; None turns the captive-portal check off",
+    )
 
 
 def _utcnow() -> datetime:
