@@ -52,7 +52,9 @@ def parse_profiles(text: str, source: str) -> dict[str, Profile]:
         raise ProfileError(f"{source}: not valid TOML: {exc}") from None
     unknown = sorted(set(data) - {"portal"})
     if unknown:
-        raise ProfileError(f"{source}: unknown top-level key {unknown[0]!r} (profiles go in [portal.<name>] tables)")
+        raise ProfileError(
+            f"{source}: unknown top-level key {unknown[0]!r} (profiles go in [portal.<name>] tables)"
+        )
     portals = data.get("portal")
     if portals is not None and not isinstance(portals, dict):
         raise ProfileError(f"{source}: portal: must hold [portal.<name>] tables, not a single value")
@@ -132,7 +134,7 @@ def format_profiles(profiles: dict[str, Profile]) -> str:
 
 
 def check_npi(value: str) -> str:
-    """`value` when it is a valid NPI: 10 digits whose last is the Luhn check digit over 80840 + the first 9."""
+    """`value` when it is a valid NPI: 10 digits, the last the Luhn check digit of 80840 + the first 9."""
     npi = value.strip()
     if not (len(npi) == 10 and npi.isascii() and npi.isdigit()):
         raise NpiError(f"--npi {value!r}: an NPI is exactly 10 digits")

@@ -18,7 +18,8 @@ SupportIdentifier = Literal["provider_id", "npi", "tax_id", "practice_name"]
 BrowserName = Literal["chrome", "chromium", "edge", "firefox", "safari"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-_HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$")
+_LABEL = r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
 _VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
 
 
