@@ -90,6 +90,9 @@ class RunConfig(BaseModel):
     output_dir: Path | None = None
     profile: Any = None
     tls_warning_days: int = 14
+    identifiers: dict[str, str] = Field(
+        default_factory=dict, description="what support asks for: provider_id, npi, tax_id, practice_name"
+    )
     captive_check_url: str | None = Field(
         default="http://connectivitycheck.gstatic.com/generate_204",
         description="a URL that answers 204 on an open network; None turns the captive-portal check off",

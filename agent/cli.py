@@ -1,0 +1,93 @@
+"""The `diagnose` command line (see CONTRACT.md): parse, validate, run, render, exit with the status.
+
+Only argparse is imported at start; everything heavy is imported once the arguments
+are known to be good, so `diagnose --help` answers at once. Every bad input ends in
+one line on stderr and exit 3 (UNKNOWN), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from agent import __version__
+
+EXIT_UNKNOWN = 3
+PROBE_HELP = "dns, network, proxy, tls, clock, http, status_page, browser, sso, login"
+
+
+class UsageError(Exception):
+    """Bad invocation or input: reported in one line, exit 3."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"diagnose: {message} (see diagnose --help)\n")
+        sys.exit(EXIT_UNKNOWN)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="diagnose",
+        description="Find out why logging in to a web portal fails: DNS, network, proxy/VPN, TLS, clock, "
+        "HTTP, status page, browser, SSO and account causes, ranked most likely first.",
+        epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad input or the agent failed). "
+        "Credentials for a login attempt come from DIAGNOSE_USERNAME / DIAGNOSE_PASSWORD or "
+        "--credentials-file, never from the command line.",
+    )
+    add = parser.add_argument
+    add("target", nargs="?", metavar="TARGET", help="https:// (or http://) URL of the login page, or a profile name")
+    add("--version", action="version", version=f"diagnose {__version__}")
+    add("--json", metavar="PATH", help="write the JSON report to PATH ('-' = stdout; human output then goes to stderr)")
+    add("--format", choices=["text", "json"], default="text", help="what stdout shows (default: text)")
+    add("--dns-server", action="append", default=[], metavar="HOST[:PORT]",
+        help="ask this resolver (an IP address) instead of the system's; repeatable")
+    add("--time-server", action="append", default=[], metavar="HOST[:PORT]",
+        help="NTP server for the clock check; repeatable (default: public NTP, plus the portal's Date header)")
+    add("--ca-bundle", metavar="PATH", help="PEM file of the CA certificates the workstation trusts")
+    add("--status-page", metavar="URL", help="the portal's status page (Statuspage API or an HTML page)")
+    add("--browser", metavar="PATH_OR_CHANNEL",
+        help="browser to drive: chromium, chrome, msedge or an executable path (default: the first found)")
+    add("--timeout", type=float, default=20.0, metavar="SECONDS", help="deadline for the whole run (default 20)")
+    add("--profile-file", metavar="PATH", help="a TOML file of portal profiles")
+    add("--only", metavar="NAMES", help=f"comma-separated probes to run ({PROBE_HELP})")
+    add("--skip", metavar="NAMES", help="comma-separated probes to leave out")
+    add("--credentials-file", metavar="PATH", help="file with 'username = ...' and 'password = ...' lines")
+    add("--output-dir", metavar="DIR", help="where to write the screenshot and HAR (default: next to the JSON report)")
+    add("--captive-check", metavar="URL",
+        help="URL that answers 204 on an open network, for the captive-portal check ('off' to disable)")
+    add("--tls-warning-days", type=int, default=14, metavar="DAYS",
+        help="warn when the certificate expires within DAYS (default 14)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        options = build_parser().parse_args(args)
+        return _run(options)
+    except UsageError as exc:
+        sys.stderr.write(f"diagnose: {exc}\n")
+        return EXIT_UNKNOWN
+    except KeyboardInterrupt:
+        sys.stderr.write("diagnose: interrupted\n")
+        return EXIT_UNKNOWN
+    except Exception as exc:  # noqa: BLE001 - the agent failing is UNKNOWN with a reason, not a traceback
+        sys.stderr.write(f"diagnose: internal error: {type(exc).__name__}: {exc}\n")
+        return EXIT_UNKNOWN
+
+
+def _run(options: argparse.Namespace) -> int:
+    from agent.options import build_run
+
+    run = build_run(options)
+    from agent.session import execute
+
+    return execute(run)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

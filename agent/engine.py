@@ -1,0 +1,137 @@
+"""One diagnosis: build the context, run the probes, rank the findings, assemble the report.
+
+The command line, the exporter and the demo all call `diagnose`; none of them
+reimplements any part of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from agent import __version__, registry, workstation
+from agent.causes import info
+from agent.ranking import rank
+from agent.runner import Observer, run_probes
+from probes.base import ProbeContext, ProbeResult, RunConfig
+from probes.proxy_settings import ProxySettings
+from probes.target import Target
+from reports.models import Cause, Report, ReportStatus, Support, TargetInfo, ToolInfo
+
+EXIT_CODES: dict[ReportStatus, int] = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
+REPORT_MARGIN = 0.6  # seconds kept back from --timeout to rank, render and write the report
+
+CONTACT_ADVICE = {
+    "workstation": "This is usually fixed on the workstation: ask your IT support first.",
+    "network": "This is usually fixed in your network (DNS, firewall, proxy, VPN): ask your IT support first.",
+    "portal": "This is on the portal's side: contact the portal's support with this report.",
+    "account": "This is about the account: ask your practice's portal administrator, "
+    "or the portal's support if you are the administrator.",
+}
+
+
+async def diagnose(
+    target: Target,
+    config: RunConfig,
+    *,
+    only: set[str] | None = None,
+    skip: frozenset[str] = frozenset(),
+    observer: Observer | None = None,
+    shared: dict[str, Any] | None = None,
+    proxy: ProxySettings | None = None,
+    stop: asyncio.Event | None = None,
+) -> Report:
+    """Diagnose `target` within `config.timeout` seconds and return the report."""
+    started = datetime.now(UTC)
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    settings = proxy if proxy is not None else ProxySettings.detect()
+    ctx = ProbeContext(target, config, proxy=settings)
+    ctx.shared.update(shared or {})
+
+    names = registry.select(only, set(skip))
+    probes = [registry.load(name) for name in names]
+    deadline = max(0.5, config.timeout - REPORT_MARGIN - (loop.time() - t0))
+    ran = {r.name: r for r in await run_probes(probes, ctx, deadline, observer, stop)}
+    results = [
+        ran.get(name)
+        or ProbeResult(name=name, status="skip", summary="left out of this run", reason="not selected")
+        for name in registry.PROBES
+    ]
+
+    causes = rank(results)
+    status = overall_status(results, causes)
+    finished = datetime.now(UTC)
+    return Report(
+        tool=ToolInfo(version=__version__),
+        target=TargetInfo(input=target.input, url=target.url, host=target.host, port=target.port,
+                          profile=target.profile),
+        started_at=started,
+        finished_at=finished,
+        duration_ms=int((finished - started).total_seconds() * 1000),
+        status=status,
+        exit_code=EXIT_CODES[status],
+        workstation=workstation.describe(settings),
+        probes=results,
+        causes=causes,
+        support=support_section(target, config, results, causes, started, finished),
+    )
+
+
+def overall_status(results: list[ProbeResult], causes: list[Cause]) -> ReportStatus:
+    """critical / warning from the causes; unknown when no probe could look at anything."""
+    if any(c.severity == "critical" for c in causes):
+        return "critical"
+    if causes:
+        return "warning"
+    if not any(r.status in ("pass", "warn", "fail") for r in results):
+        return "unknown"
+    return "ok"
+
+
+def support_section(
+    target: Target,
+    config: RunConfig,
+    results: list[ProbeResult],
+    causes: list[Cause],
+    started: datetime,
+    finished: datetime,
+) -> Support:
+    """Gather what support asks for from the probes' evidence: browser, exact errors, screenshot, HAR."""
+    evidence = {r.name: r.evidence for r in results}
+    browser_ev = evidence.get("browser")
+    error_text: list[str] = []
+    for result in results:
+        for text in getattr(result.evidence, "error_text", None) or []:
+            if text not in error_text:
+                error_text.append(text)
+    addresses = getattr(evidence.get("dns"), "addresses", None) or []
+    profile = config.profile
+    contact = getattr(profile, "support_contact", None)
+    roots = [c for c in causes if c.explained_by is None]
+    advice = CONTACT_ADVICE[info(roots[0].id).owner] if roots else "Nothing found that blocks logging in."
+    return Support(
+        started_at=started,
+        finished_at=finished,
+        timezone=workstation.timezone_name(),
+        os=workstation.os_description(),
+        portal_url=target.url,
+        resolved_addresses=list(addresses),
+        browser=dict(getattr(browser_ev, "browser", None) or {}),
+        error_text=error_text,
+        screenshot=getattr(browser_ev, "screenshot", None),
+        har=getattr(browser_ev, "har", None),
+        identifiers=dict(config.identifiers),
+        contact=_contact_dict(contact),
+        when_to_contact=advice,
+    )
+
+
+def _contact_dict(contact: object) -> dict[str, str]:
+    if contact is None:
+        return {}
+    if hasattr(contact, "model_dump"):
+        return {k: str(v) for k, v in contact.model_dump().items() if v}
+    return {k: str(v) for k, v in dict(contact).items() if v}  # type: ignore[call-overload]
+

@@ -1,0 +1,132 @@
+"""Turn parsed command-line options into a checked run: target, RunConfig, probe selection, outputs.
+
+Every check here raises `UsageError` with one line that names the option and the problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent import credentials
+from agent.cli import UsageError
+from agent.registry import PROBES
+from probes.base import RunConfig
+from probes.target import Target, TargetError
+
+
+@dataclass
+class Run:
+    """Everything `session.execute` needs."""
+
+    target: Target
+    config: RunConfig
+    only: set[str] | None
+    skip: set[str]
+    json_path: str | None
+    stdout_format: str
+    secrets: list[str] = field(default_factory=list)
+
+
+def parse_endpoint(text: str, option: str, default_port: int, need_ip: bool) -> tuple[str, int]:
+    """HOST[:PORT], [IPv6]:PORT or a bare IPv6 address."""
+    value = text.strip()
+    host, port_text = value, ""
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port_text = rest.removeprefix(":") if rest.startswith(":") else ("" if not rest else "x")
+    elif value.count(":") == 1:
+        host, _, port_text = value.partition(":")
+    try:
+        port = int(port_text) if port_text else default_port
+    except ValueError:
+        raise UsageError(f"{option}: bad port in {text!r}") from None
+    if not 0 < port < 65536:
+        raise UsageError(f"{option}: port out of range in {text!r}")
+    if not host:
+        raise UsageError(f"{option}: no host in {text!r}")
+    if need_ip:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise UsageError(f"{option}: {text!r} is not an IP address (give the resolver's address, "
+                             "e.g. 192.0.2.53 or [2001:db8::53]:53)") from None
+    elif any(c.isspace() or c in "/@" for c in host):
+        raise UsageError(f"{option}: {text!r} is not a host name")
+    return host, port
+
+
+def probe_names(text: str | None, option: str) -> set[str] | None:
+    if text is None:
+        return None
+    names = {n.strip() for n in text.split(",") if n.strip()}
+    unknown = sorted(names - set(PROBES))
+    if unknown:
+        raise UsageError(f"{option}: unknown probe {', '.join(unknown)} (known: {', '.join(PROBES)})")
+    return names
+
+
+def check_ca_bundle(path_text: str) -> Path:
+    path = Path(path_text)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"--ca-bundle: cannot read {path}: {exc.strerror or exc}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        raise UsageError(f"--ca-bundle: {path} holds no PEM certificate")
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except ssl.SSLError as exc:
+        raise UsageError(f"--ca-bundle: {path} is not a usable PEM bundle ({exc.reason or exc})") from None
+    return path
+
+
+def build_run(options: argparse.Namespace) -> Run:
+    if options.target is None:
+        raise UsageError("no TARGET given: pass the login page's URL or a profile name")
+    if options.timeout <= 0 or options.timeout > 3600:
+        raise UsageError(f"--timeout must be between 0 and 3600 seconds (got {options.timeout:g})")
+    if options.tls_warning_days < 0:
+        raise UsageError("--tls-warning-days must not be negative")
+    try:
+        target = Target.parse(options.target)
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
+    if options.status_page:
+        try:
+            Target.parse(options.status_page)
+        except TargetError as exc:
+            raise UsageError(f"--status-page: {exc}") from None
+
+    creds = credentials.from_environment()
+    if options.credentials_file:
+        try:
+            creds = credentials.from_file(Path(options.credentials_file))
+        except credentials.CredentialsError as exc:
+            raise UsageError(str(exc)) from None
+
+    json_path = options.json
+    output_dir = options.output_dir
+    if output_dir is None and json_path not in (None, "-"):
+        output_dir = str(Path(json_path).resolve().parent)
+    captive = options.captive_check
+    config = RunConfig(
+        dns_servers=[parse_endpoint(s, "--dns-server", 53, need_ip=True) for s in options.dns_server],
+        time_servers=[parse_endpoint(s, "--time-server", 123, need_ip=False) for s in options.time_server],
+        ca_bundle=check_ca_bundle(options.ca_bundle) if options.ca_bundle else None,
+        status_page=options.status_page,
+        browser=options.browser,
+        timeout=options.timeout,
+        credentials=creds,
+        output_dir=Path(output_dir) if output_dir else None,
+        tls_warning_days=options.tls_warning_days,
+        **({} if captive is None else {"captive_check_url": None if captive == "off" else captive}),
+    )
+    only = probe_names(options.only, "--only")
+    skip = probe_names(options.skip, "--skip") or set()
+    secrets = [s for s in (os.environ.get(credentials.ENV_PASSWORD), creds and creds.password.get_secret_value()) if s]
+    return Run(target, config, only, skip, json_path, options.format, secrets)

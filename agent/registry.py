@@ -1,0 +1,36 @@
+"""The explicit map from probe name to probe class, imported only when the probe runs.
+
+Lazy imports keep `diagnose --help` fast and keep Playwright out of runs that skip the browser.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from probes.base import PROBE_NAMES, Probe
+
+PROBES: dict[str, str] = {
+    "dns": "probes.dns:DnsProbe",
+    "network": "probes.network:NetworkProbe",
+    "proxy": "probes.proxy:ProxyProbe",
+    "tls": "probes.tls:TlsProbe",
+    "clock": "probes.clock:ClockProbe",
+    "http": "probes.http:HttpProbe",
+    "status_page": "probes.status_page:StatusPageProbe",
+    "browser": "probes.browser:BrowserProbe",
+    "sso": "probes.sso:SsoProbe",
+    "login": "probes.login:LoginProbe",
+}
+assert tuple(PROBES) == PROBE_NAMES
+
+
+def load(name: str) -> Probe:
+    """An instance of the probe called `name`."""
+    module_name, _, class_name = PROBES[name].partition(":")
+    probe_class = getattr(importlib.import_module(module_name), class_name)
+    return probe_class()
+
+
+def select(only: set[str] | None, skip: set[str]) -> list[str]:
+    """Probe names to run, in contract order."""
+    return [n for n in PROBE_NAMES if (only is None or n in only) and n not in skip]

@@ -1,0 +1,114 @@
+"""Runs the probes concurrently, each within its budget, all within the run's deadline.
+
+Every probe starts at once; a probe that needs another's result awaits it through the
+context, so the dependency graph (`Probe.depends_on`) orders the work without the
+runner scheduling it. A probe that overruns its budget, crashes, or is still running
+at the deadline still gets a result (`timeout` or `error`, with the reason), so the
+report always has one entry per probe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from probes.base import Probe, ProbeContext, ProbeResult, Stopwatch
+
+# Seconds each probe may take at the default 20 s deadline; they scale with --timeout.
+BUDGETS: dict[str, float] = {
+    "dns": 5, "network": 6, "proxy": 6, "tls": 8, "clock": 5, "http": 10,
+    "status_page": 6, "browser": 16, "sso": 10, "login": 18,
+}
+DEFAULT_TIMEOUT = 20.0
+CLEANUP_SECONDS = 1.5  # at most this long to close browsers and sockets after the deadline
+
+Observer = Callable[[str, ProbeResult | None], None]  # (probe name, result or None when it starts)
+
+
+def budget_for(name: str, timeout: float) -> float:
+    """The probe's budget, scaled with the run's timeout so a long deadline helps slow portals."""
+    return BUDGETS.get(name, 10.0) * max(1.0, timeout / DEFAULT_TIMEOUT)
+
+
+async def _run_one(probe: Probe, ctx: ProbeContext, budget: float, observer: Observer | None) -> ProbeResult:
+    watch = Stopwatch()
+    if observer:
+        observer(probe.name, None)
+    try:
+        async with asyncio.timeout(budget):
+            result = await probe.run(ctx)
+    except TimeoutError:
+        result = ProbeResult(
+            name=probe.name, status="timeout", summary=f"did not finish within its {budget:.0f} s budget",
+            reason=f"budget of {budget:.0f} s exceeded",
+        )
+    except Exception as exc:  # noqa: BLE001 - a crashing probe becomes an error result, never a crashed run
+        result = ProbeResult(
+            name=probe.name, status="error", summary="the probe failed",
+            reason=f"{type(exc).__name__}: {exc}",
+        )
+    result.duration_ms = result.duration_ms or watch.ms()
+    ctx.provide(result)
+    if observer:
+        observer(probe.name, result)
+    return result
+
+
+async def run_probes(
+    probes: Sequence[Probe],
+    ctx: ProbeContext,
+    deadline: float,
+    observer: Observer | None = None,
+    stop: asyncio.Event | None = None,
+) -> list[ProbeResult]:
+    """Run `probes` concurrently; return one result per probe, in the given order, by `deadline` seconds.
+
+    Setting `stop` (an interrupt) ends the run early the way the deadline does.
+    """
+    for probe in probes:
+        ctx.expect(probe.name)
+    timeout = ctx.config.timeout
+    tasks = [
+        asyncio.create_task(_run_one(p, ctx, min(budget_for(p.name, timeout), deadline), observer), name=p.name)
+        for p in probes
+    ]
+    stop = stop or asyncio.Event()
+    stopper = asyncio.create_task(stop.wait())
+    all_done = asyncio.gather(*tasks, return_exceptions=True)
+    try:
+        await asyncio.wait([all_done, stopper], timeout=deadline, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        pending = [t for t in tasks if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=CLEANUP_SECONDS)
+        await _close_resources(ctx)
+
+    interrupted = stop.is_set()
+    results = []
+    for probe, task in zip(probes, tasks, strict=True):
+        if task.done() and not task.cancelled() and task.exception() is None:
+            results.append(task.result())
+            continue
+        result = ProbeResult(
+            name=probe.name, status="timeout", duration_ms=int(deadline * 1000),
+            summary="interrupted before it finished" if interrupted
+            else f"still running when the run's {timeout:g} s deadline passed",
+            reason="interrupted" if interrupted else "run deadline reached",
+        )
+        ctx.provide(result)
+        if observer:
+            observer(probe.name, result)
+        results.append(result)
+    return results
+
+
+async def _close_resources(ctx: ProbeContext) -> None:
+    """Close what the probes opened (browsers above all), bounded so a stuck close cannot hold the run."""
+    try:
+        async with asyncio.timeout(CLEANUP_SECONDS):
+            await ctx.resources.aclose()
+    except (TimeoutError, Exception):  # noqa: BLE001 - cleanup failures must not lose the report
+        return

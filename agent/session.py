@@ -1,0 +1,55 @@
+"""One command-line run: progress while it goes, the report written, the rendering, the exit code.
+
+SIGINT and SIGTERM stop the probes early rather than kill the process, so browsers are
+closed and the report (with unfinished probes marked) is still written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+from rich.console import Console
+
+from agent.engine import diagnose
+from agent.options import Run
+from agent.progress import Progress
+from agent.registry import select
+from reports import json_report, text
+from reports.models import Report
+
+
+async def _diagnose_until_signalled(run: Run, progress: Progress) -> Report:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+            installed.append(signum)
+        except (NotImplementedError, RuntimeError):  # Windows' loop has no signal handlers
+            pass
+    try:
+        return await diagnose(run.target, run.config, only=run.only, skip=frozenset(run.skip),
+                              observer=progress, stop=stop)
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+def execute(run: Run) -> int:
+    """Run the diagnosis and write its outputs; return the contract's exit code."""
+    json_to_stdout = run.json_path == "-" or run.stdout_format == "json"
+    human = Console(stderr=json_to_stdout, highlight=False)
+    with Progress(human, select(run.only, run.skip)) as progress:
+        report = asyncio.run(_diagnose_until_signalled(run, progress))
+    document = json_report.render(report, run.secrets)
+    if run.json_path is not None:
+        json_report.write(document, run.json_path)
+    if run.stdout_format == "json":
+        if run.json_path != "-":
+            sys.stdout.write(document)
+    else:
+        text.render(report, human)
+    return report.exit_code

@@ -1,0 +1,85 @@
+"""The terminal rendering: the answer first (ranked causes, what to do), then the probes, then support facts."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from reports.models import Cause, Report
+
+STATUS_STYLE = {
+    "ok": "bold green", "warning": "bold yellow", "critical": "bold red", "unknown": "bold magenta",
+    "pass": "green", "warn": "yellow", "fail": "red", "skip": "dim", "error": "magenta", "timeout": "magenta",
+}
+HEADLINE = {
+    "ok": "OK: nothing found that blocks logging in",
+    "warning": "WARNING: something degrades or will soon break logging in",
+    "critical": "CRITICAL: found what blocks logging in",
+    "unknown": "UNKNOWN: the agent could not check enough to say",
+}
+
+
+def probe_line(name: str, status: str, duration_ms: int, summary: str) -> Text:
+    """One probe as one line; used live while the run goes and in the final table."""
+    line = Text()
+    line.append(f"{name:<12}", style="bold")
+    line.append(f"{status:<8}", style=STATUS_STYLE.get(status, ""))
+    line.append(f"{duration_ms:>6} ms  ", style="dim")
+    line.append(summary)
+    return line
+
+
+def _cause_panel(number: int, cause: Cause) -> Panel:
+    body = Text()
+    if cause.summary:
+        body.append(cause.summary + "\n")
+    for item in cause.evidence[:6]:
+        body.append("  • ", style="dim")
+        body.append(item + "\n")
+    if cause.remediation:
+        body.append("What to do:\n", style="bold")
+        for step, action in enumerate(cause.remediation, 1):
+            body.append(f"  {step}. {action}\n")
+    style = "red" if cause.severity == "critical" else "yellow"
+    title = f"{number}. {escape(cause.title)}  [dim]({cause.id}, {cause.severity}, confidence {cause.confidence:.0%})[/]"
+    return Panel(body, title=title, title_align="left", border_style=style)
+
+
+def render(report: Report, console: Console) -> None:
+    """Print the whole report for a person at a terminal."""
+    console.print(Text(HEADLINE[report.status], style=STATUS_STYLE[report.status]), f"— {report.target.url}")
+    roots = [c for c in report.causes if c.explained_by is None]
+    symptoms = [c for c in report.causes if c.explained_by is not None]
+    for number, cause in enumerate(roots, 1):
+        console.print(_cause_panel(number, cause))
+    if symptoms:
+        console.print(Text("Also seen, as consequences of the above:", style="bold"))
+        for cause in symptoms:
+            console.print(f"  • {escape(cause.title)} [dim]({cause.id}; explained by {cause.explained_by})[/]")
+
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("probe", "status", "time", "summary"):
+        table.add_column(column, justify="right" if column == "time" else "left")
+    for probe in report.probes:
+        summary = probe.summary if not probe.reason or probe.status == "pass" else f"{probe.summary} ({probe.reason})"
+        table.add_row(probe.name, Text(probe.status, style=STATUS_STYLE.get(probe.status, "")),
+                      f"{probe.duration_ms} ms", escape(summary))
+    console.print(table)
+
+    support = report.support
+    facts = [
+        f"When: {report.started_at:%Y-%m-%d %H:%M:%S} UTC ({support.timezone} on the workstation)",
+        f"Workstation: {report.workstation.hostname}, {support.os}",
+    ]
+    if support.browser:
+        facts.append(f"Browser: {support.browser.get('name', '?')} {support.browser.get('version', '')}".rstrip())
+    facts += [f"Error seen: \"{text}\"" for text in support.error_text[:5]]
+    if support.screenshot:
+        facts.append(f"Screenshot: {support.screenshot}")
+    facts += [f"{key.replace('_', ' ').title()}: {value}" for key, value in support.identifiers.items()]
+    facts += [f"Portal support {key}: {value}" for key, value in support.contact.items()]
+    console.print(Panel(Group(Text(support.when_to_contact, style="bold"), *map(Text, facts)),
+                        title="For support", title_align="left", border_style="dim"))
