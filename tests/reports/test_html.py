@@ -1,0 +1,117 @@
+"""The HTML report: self-contained, escaped, causes first, screenshot embedded, printable."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from reports import html
+from tests.reports.sample import HOSTILE, make_report, png_bytes
+
+
+class _Collector(HTMLParser):
+    """Text of the page in order, plus every URL-bearing attribute (to prove nothing is fetched)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.urls: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.scripts += tag == "script"
+        self.urls += [v or "" for k, v in attrs if k in ("src", "href") and not (v or "").startswith("#")]
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.text.append(data.strip())
+
+
+def _parse(page: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(page)
+    return collector
+
+
+def test_causes_and_remediation_come_before_probe_details(tmp_path: Path) -> None:
+    page = html.render(make_report())
+    text = " ".join(_parse(page).text)
+    first_cause = text.index("The portal's certificate has expired")
+    remedy = text.index("Tell the portal's operator")
+    checks = text.index("Checks")
+    assert text.index("CRITICAL") < first_cause < remedy < checks < text.index("For the support ticket")
+    assert text.index("Maintenance is announced for later") > remedy
+    assert "req-8812" in text and "2025-03-04T08:15:00+00:00" in text
+
+
+def test_symptom_is_listed_apart_and_linked_to_its_root(tmp_path: Path) -> None:
+    page = html.render(make_report())
+    assert 'href="#cause-tls.cert_expired"' in page
+    assert 'id="cause-tls.cert_expired"' in page
+    assert "Consequences of the causes above" in page
+
+
+def test_everything_from_outside_is_escaped() -> None:
+    page = html.render(make_report())
+    parsed = _parse(page)
+    assert parsed.scripts == 0
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert HOSTILE in " ".join(parsed.text)
+
+
+def test_screenshot_is_embedded_and_nothing_is_fetched(tmp_path: Path) -> None:
+    shot = tmp_path / "shots" / "login.png"
+    shot.parent.mkdir()
+    shot.write_bytes(png_bytes())
+    page = html.render(make_report(screenshot=Path("shots/login.png")), base_dir=tmp_path)
+    uri = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+    assert uri in page
+    assert all(url.startswith("data:") for url in _parse(page).urls)
+
+
+def test_missing_or_unsafe_screenshot_is_left_out(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not an image")
+    assert html.screenshot_data_uri(str(tmp_path / "gone.png")) is None
+    assert html.screenshot_data_uri("notes.txt", tmp_path) is None
+    assert html.screenshot_data_uri(None) is None
+    assert "<img" not in html.render(make_report(screenshot=tmp_path / "gone.png"))
+
+
+def test_healthy_report_says_so() -> None:
+    page = html.render(make_report(status="ok"))
+    assert "OK: nothing found that blocks logging in" in page
+    assert "No cause found" in page
+
+
+def test_print_styles_present() -> None:
+    assert "@media print" in html.render(make_report())
+
+
+def test_evidence_is_flattened_into_rows() -> None:
+    rows = html.flatten({"a": {"b": 1, "c": [1, 2]}, "d": [{"e": None}], "f": []})
+    assert rows == [("a.b", "1"), ("a.c", "1, 2"), ("d[0].e", ""), ("f", "(none)")]
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium to render the page")
+def test_first_screen_in_chromium_shows_the_cause(tmp_path: Path) -> None:
+    """Headless Chromium renders the page: a non-blank first screen, and the cause in the DOM."""
+    shot = tmp_path / "login.png"
+    shot.write_bytes(png_bytes(40, 30))
+    page = tmp_path / "report.html"
+    page.write_text(html.render(make_report(screenshot=shot)), encoding="utf-8")
+    picture = tmp_path / "first-screen.png"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    subprocess.run([chromium, *flags, "--window-size=1280,800", f"--screenshot={picture}", page.as_uri()],
+                   check=True, capture_output=True, timeout=60)
+    assert picture.stat().st_size > 10_000
+    dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()],
+                         check=True, capture_output=True, timeout=60, text=True).stdout
+    assert "What is wrong and what to do" in dom and "Tell the portal's operator" in dom
