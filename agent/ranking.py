@@ -28,6 +28,7 @@ TLS_FAILURES = (
     "tls.cert_expired", "tls.cert_not_yet_valid", "tls.hostname_mismatch", "tls.untrusted_issuer",
     "tls.incomplete_chain", "tls.intercepted", "tls.handshake_failure",
 )
+CONNECT_FAILURES = ("network.refused", "network.unreachable")
 DOWNSTREAM = ("network.*", "tls.*", "portal.*", "browser.*", "sso.*", "account.*")
 PAGE_SYMPTOMS = ("browser.*", "account.*")
 
@@ -37,9 +38,9 @@ EXPLAINS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (DNS_FAILURES, DOWNSTREAM + ("proxy.*", "vpn.*", "dns.mismatch")),
     (("network.captive_portal",), ("tls.*", "portal.*", "browser.*", "sso.*", "account.*", "dns.mismatch")),
     (PROXY_FAILURES, DOWNSTREAM),
-    (("network.refused", "network.unreachable"), ("tls.*", "portal.*", "browser.*", "sso.*", "account.*")),
-    (("dns.mismatch",), ("network.*", "tls.hostname_mismatch", "tls.untrusted_issuer")),
-    (("vpn.interference",), ("network.*", "tls.handshake_failure")),
+    (CONNECT_FAILURES, ("tls.*", "portal.*", "browser.*", "sso.*", "account.*")),
+    (("dns.mismatch",), CONNECT_FAILURES + ("tls.hostname_mismatch", "tls.untrusted_issuer")),
+    (("vpn.interference",), CONNECT_FAILURES + ("tls.handshake_failure",)),
     (("clock.skew",), ("tls.cert_expired", "tls.cert_not_yet_valid", "tls.expiring_soon", "sso.idp_cert_expired")),
     (("tls.intercepted",), ("tls.untrusted_issuer", "tls.hostname_mismatch", "tls.incomplete_chain",
                             "tls.handshake_failure")),
@@ -49,7 +50,7 @@ EXPLAINS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("portal.outage",), PAGE_SYMPTOMS),
     (("sso.idp_unreachable", "sso.idp_cert_expired"), ("portal.outage", "portal.redirect_loop") + PAGE_SYMPTOMS),
     (("browser.cookies_blocked",), ("portal.redirect_loop", "browser.login_form_missing", "account.*")),
-    (("portal.redirect_loop",), PAGE_SYMPTOMS),
+    (("portal.redirect_loop",), ("browser.script_error", "browser.login_form_missing", "account.*")),
     (("browser.unsupported",), ("browser.script_error", "browser.login_form_missing", "browser.resource_blocked")),
     (("browser.resource_blocked",), ("browser.script_error", "browser.login_form_missing")),
     (("browser.script_error",), ("browser.login_form_missing",)),
@@ -84,7 +85,8 @@ CONDITIONS: dict[tuple[str, str], Condition] = {
     ("clock.skew", "tls.cert_not_yet_valid"): _clock_explains_validity,
     ("clock.skew", "tls.expiring_soon"): _clock_explains_validity,
     ("clock.skew", "sso.idp_cert_expired"): _clock_explains_validity,
-    ("vpn.interference", "network.*"): _vpn_explains_network,
+    ("vpn.interference", "network.refused"): _vpn_explains_network,
+    ("vpn.interference", "network.unreachable"): _vpn_explains_network,
 }
 
 # Warnings that only matter when something is actually broken: a full-tunnel VPN on a
@@ -135,10 +137,8 @@ def _explainer(symptom: _Merged, found: dict[str, _Merged]) -> str | None:
 
 
 def _ultimate_root(cause_id: str, found: dict[str, _Merged]) -> str:
-    """Follow explained_by links to the cause that nothing else explains."""
-    seen = {cause_id}
-    while (parent := found[cause_id].explained_by) is not None and parent not in seen:
-        seen.add(parent)
+    """Follow explained_by links to the cause that nothing else explains (the rules form no cycle)."""
+    while (parent := found[cause_id].explained_by) is not None:
         cause_id = parent
     return cause_id
 
@@ -166,11 +166,10 @@ def rank(results: list[ProbeResult]) -> list[Cause]:
 
     for merged in found.values():
         merged.explained_by = _explainer(merged, found)
+    roots = {cause_id: _ultimate_root(cause_id, found) for cause_id in found}
     for cause_id, merged in found.items():
         if merged.explained_by is not None:
-            merged.explained_by = _ultimate_root(cause_id, found)
-            if merged.explained_by == cause_id:  # a cycle of mutual explanations: both stay roots
-                merged.explained_by = None
+            merged.explained_by = roots[cause_id]
 
     has_failure = any(
         m.finding.severity == "critical" and m.finding.id not in ONLY_WITH_FAILURE for m in found.values()
