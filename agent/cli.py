@@ -24,8 +24,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"diagnose: {message} (see diagnose --help)\n")
-        sys.exit(EXIT_UNKNOWN)
+        raise UsageError(f"{message} (see diagnose --help)")
 
 
 def build_parser() -> argparse.ArgumentParser:

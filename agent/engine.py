@@ -50,10 +50,15 @@ async def diagnose(
     ctx = ProbeContext(target, config, proxy=settings)
     ctx.shared.update(shared or {})
 
-    names = registry.select(only, set(skip))
-    probes = [registry.load(name) for name in names]
+    probes, unloadable = [], {}
+    for name in registry.select(only, set(skip)):
+        try:
+            probes.append(registry.load(name))
+        except Exception as exc:  # noqa: BLE001 - a probe that cannot load (a missing library) is an error result
+            unloadable[name] = ProbeResult(name=name, status="error", summary="the probe could not be loaded",
+                                           reason=f"{type(exc).__name__}: {exc}")
     deadline = max(0.5, config.timeout - REPORT_MARGIN - (loop.time() - t0))
-    ran = {r.name: r for r in await run_probes(probes, ctx, deadline, observer, stop)}
+    ran = {r.name: r for r in await run_probes(probes, ctx, deadline, observer, stop)} | unloadable
     results = [
         ran.get(name)
         or ProbeResult(name=name, status="skip", summary="left out of this run", reason="not selected")

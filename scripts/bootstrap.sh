@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Make this checkout runnable: system packages (Chromium and the test servers' tools, as
+# root on Debian/Ubuntu), then a virtual environment in .venv with the project installed.
+# Idempotent; the demo and test scripts call it first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  bash scripts/install-system-deps.sh
+elif ! command -v chromium >/dev/null 2>&1 && ! command -v google-chrome >/dev/null 2>&1; then
+  echo "note: no Chrome/Chromium found; the browser probe will say so (install one, or run this as root on Debian)" >&2
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"

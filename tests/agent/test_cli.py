@@ -1,0 +1,99 @@
+"""The command line from the outside: bad input is one line and exit 3; a run writes its report."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from agent.cli import main
+
+BAD_INPUTS = [
+    (["ht!tp://"], "not a URL"),
+    (["https://"], "no host name"),
+    (["https://exa mple.com/"], "contains spaces"),
+    (["ftp://example.com/"], "unsupported scheme 'ftp'"),
+    (["https://a..b/"], "invalid host name"),
+    (["https://localhost:70000/"], "bad host or port"),
+    (["https://localhost/", "--timeout", "-1"], "--timeout must be between"),
+    (["https://localhost/", "--timeout", "soon"], "invalid float value"),
+    (["https://localhost/", "--dns-server", "resolver.example"], "is not an IP address"),
+    (["https://localhost/", "--dns-server", "127.0.0.1:99999"], "port out of range"),
+    (["https://localhost/", "--ca-bundle", "/nonexistent/ca.pem"], "--ca-bundle: cannot read"),
+    (["https://localhost/", "--only", "dns,teleport"], "unknown probe teleport"),
+    (["https://localhost/", "--status-page", "gopher://x/"], "--status-page: unsupported scheme"),
+    (["https://localhost/", "--no-such-option"], "unrecognized arguments"),
+    ([], "no TARGET given"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD_INPUTS, ids=[" ".join(a) or "nothing" for a, _ in BAD_INPUTS])
+def test_bad_input_is_one_line_and_exit_3(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_unreadable_or_empty_ca_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not a certificate\n")
+    assert main(["https://localhost/", "--ca-bundle", str(bundle)]) == 3
+    assert "holds no PEM certificate" in capsys.readouterr().err
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_refused_portal_is_critical_with_report(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIAGNOSE_PASSWORD", "never-Printed-9")
+    report = tmp_path / "report.json"
+    code = main([f"https://localhost:{closed_port()}/login", "--json", str(report), "--only", "dns,network,tls,http",
+                 "--captive-check", "off", "--timeout", "8"])
+    out = capsys.readouterr()
+    data = json.loads(report.read_text())
+    assert code == 2 and data["status"] == "critical" and data["exit_code"] == 2
+    assert data["causes"][0]["id"] == "network.refused"
+    assert "never-Printed-9" not in report.read_text() + out.out + out.err
+    assert "CRITICAL" in out.out and "refuse" in out.out
+
+
+def test_json_to_stdout_puts_human_output_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main([f"http://127.0.0.1:{closed_port()}/", "--json", "-", "--only", "network", "--captive-check", "off"])
+    out = capsys.readouterr()
+    assert code == 2 and json.loads(out.out)["causes"][0]["id"] == "network.refused"
+    assert "CRITICAL" in out.err
+
+
+def test_interrupt_still_writes_the_report(tmp_path: Path) -> None:
+    """SIGTERM mid-run: the probes stop, the report is written, unfinished probes say so."""
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(1)
+    report = tmp_path / "report.json"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", f"http://127.0.0.1:{hung.getsockname()[1]}/", "--only", "http",
+         "--json", str(report), "--timeout", "30", "--captive-check", "off"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+    try:
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+        hung.close()
+    data = json.loads(report.read_text())
+    http = next(p for p in data["probes"] if p["name"] == "http")
+    assert http["status"] == "timeout" and http["reason"] == "interrupted"
