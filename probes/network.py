@@ -49,7 +49,8 @@ class NetworkProbe:
         try:
             dns = await ctx.result("dns")
             addresses = await ctx.addresses()
-            if not addresses and dns is not None and dns.status in ("pass", "warn", "fail"):
+            dns_done = dns is not None and dns.status in ("pass", "warn", "fail")
+            if not addresses and (dns_done or ctx.config.dns_servers):  # never the OS's answer instead
                 return ProbeResult(
                     name=self.name, status="skip", duration_ms=watch.ms(),
                     reason="no address to connect to (DNS failed)",

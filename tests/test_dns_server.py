@@ -9,6 +9,7 @@ import dns.rcode
 import pytest
 
 from demo.dns_server import DnsServer
+from probes.resolvers import ask
 
 
 def _ask(server: DnsServer, name: str, rdtype: str, tcp: bool = False) -> dns.message.Message:
@@ -65,3 +66,10 @@ def test_timeout_fault_sends_nothing(tcp: bool) -> None:
                 dns.query.tcp(query, host, port=port, timeout=0.2)
             else:
                 dns.query.udp(query, host, port=port, timeout=0.2)
+
+
+async def test_serves_on_ipv6_loopback_to_the_probes_resolver() -> None:
+    with DnsServer({"portal.example": ["2001:db8::10"]}, host="::1") as server:
+        answer = await ask(server.address, "portal.example", lifetime=1.0)
+    assert answer.server == f"[::1]:{server.address[1]}"
+    assert answer.outcome == "answer" and answer.addresses == ["2001:db8::10"]

@@ -190,3 +190,12 @@ async def test_captive_check_goes_through_the_proxy(listener: int) -> None:
         result = await _run(ctx)
     assert [f.id for f in result.findings] == ["network.captive_portal"]
     assert proxy_server.requests[0].path == "http://check.test/generate_204"
+
+
+async def test_named_dns_servers_are_never_replaced_by_the_os(listener: int) -> None:
+    target = Target.parse(f"https://localhost:{listener}/")
+    ctx = ProbeContext(target, RunConfig(dns_servers=[("127.0.0.1", 53)], captive_check_url=None),
+                       proxy=ProxySettings())
+    ctx.provide(ProbeResult(name="dns", status="timeout"))
+    result = await _run(ctx)
+    assert result.status == "skip"
