@@ -124,7 +124,7 @@ class Profile(_Strict):
     maintenance_wording: list[str] = Field(default_factory=list)
     account_messages: AccountMessages = Field(default_factory=AccountMessages)
     login_selectors: LoginSelectors = Field(default_factory=LoginSelectors)
-    support: SupportContact = Field(default_factory=SupportContact)
+    support_contact: SupportContact = Field(default_factory=SupportContact)
     support_identifiers: list[SupportIdentifier] = Field(default_factory=list)
 
     @field_validator("name")

@@ -43,7 +43,7 @@ CASES = {
     ),
     "idp_hosts_not_list.toml": "portal 'acme': idp_hosts: must be a list",
     "bad_name.toml": "portal 'Acme Portal': name: use lower-case letters, digits, '-' and '_' (at most 63)",
-    "bad_email.toml": "portal 'acme': support.email: not an e-mail address",
+    "bad_email.toml": "portal 'acme': support_contact.email: not an e-mail address",
     "unknown_account_message.toml": "portal 'acme': account_messages.lockd: unknown field",
     "name_mismatch.toml": "portal 'acme': name: 'acme2' differs from the table's name 'acme'",
     "two_problems.toml": "portal 'acme': login_url: not a valid URL (and 1 more problem)",
@@ -85,7 +85,7 @@ def test_builtin_profiles_load() -> None:
 
 def test_builtin_profiles_use_no_real_hosts() -> None:
     for profile in load_profiles().values():
-        urls = [profile.login_url, profile.status_page, *profile.idp_urls(), profile.support.url]
+        urls = [profile.login_url, profile.status_page, *profile.idp_urls(), profile.support_contact.url]
         hosts = [urlsplit(u).hostname or "" for u in urls if u] + profile.idp_hosts
         assert all(h.endswith((".test", "example.com")) for h in hosts), hosts
 
