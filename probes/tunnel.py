@@ -1,0 +1,64 @@
+"""An HTTP CONNECT tunnel through a forward proxy, as a browser opens one for an https:// URL.
+
+The TLS probe handshakes through it so it sees the certificate the workstation is shown
+behind its proxy. Only the tunnel is opened here; what the proxy's refusal means (407,
+403, a closed connection) is the proxy probe's to judge, so a refusal is raised with the
+status line as the proxy sent it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from urllib.parse import unquote, urlsplit
+
+
+class TunnelError(Exception):
+    """The proxy did not open the tunnel; `status` is its HTTP status (0 when it sent none)."""
+
+    def __init__(self, message: str, status: int = 0, status_line: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.status_line = status_line
+
+
+async def open_tunnel(
+    proxy_url: str, host: str, port: int, timeout: float = 5.0
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Streams to `host:port` through the proxy at `proxy_url` (http://[user:pass@]proxy:port).
+
+    Raises TunnelError when the proxy answers anything but 2xx, OSError or TimeoutError
+    when it cannot be reached. The caller owns the returned writer and closes it.
+    """
+    parts = urlsplit(proxy_url)
+    if parts.scheme.lower() != "http" or not parts.hostname:
+        raise TunnelError(f"unsupported proxy URL {proxy_url!r}: only http:// proxies carry CONNECT here")
+    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
+    if parts.username is not None:
+        token = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        lines.append("Proxy-Authorization: Basic " + base64.b64encode(token.encode()).decode("ascii"))
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    async with asyncio.timeout(timeout):
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 8080)
+        try:
+            writer.write(request)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as exc:
+            writer.close()
+            raise TunnelError("the proxy closed the connection without answering CONNECT") from exc
+        except asyncio.LimitOverrunError as exc:
+            writer.close()
+            raise TunnelError("the proxy's answer to CONNECT has no end of headers") from exc
+        except BaseException:
+            writer.close()
+            raise
+    status_line = head.split(b"\r\n", 1)[0].decode("latin-1").strip()
+    fields = status_line.split(" ", 2)
+    status = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
+    if not 200 <= status < 300:
+        writer.close()
+        raise TunnelError(f"the proxy answered CONNECT with {status_line!r}", status, status_line)
+    return reader, writer

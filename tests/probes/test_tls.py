@@ -1,0 +1,287 @@
+"""The tls probe against real TLS servers on loopback, one per certificate fault."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from demo.certs import WRONG_HOST, DemoCA
+from demo.web import Page, WebServer
+from probes.base import Evidence, ProbeContext, ProbeResult, RunConfig
+from probes.proxy_settings import ProxySettings
+from probes.target import Target
+from probes.tls import TlsProbe
+from probes.tls_chain import CertificateInfo, names_host
+
+HOST = "localhost"
+
+
+@pytest.fixture(scope="module")
+def ca() -> DemoCA:
+    return DemoCA()
+
+
+@pytest.fixture(scope="module")
+def bundle(ca: DemoCA, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return ca.write_bundle(tmp_path_factory.mktemp("tls") / "bundle.pem")
+
+
+@pytest.fixture(scope="module")
+def serve(ca: DemoCA) -> Iterator[Callable[..., WebServer]]:
+    """A started HTTPS server per (kind or mitm issuer), shared by the module, stopped in parallel."""
+    servers: dict[str, WebServer] = {}
+
+    def get(kind: str = "valid", mitm: str | None = None) -> WebServer:
+        key = f"mitm:{mitm}" if mitm else kind
+        if key not in servers:
+            context = ca.mitm_context(HOST, mitm) if mitm else ca.server_context([HOST], kind)
+            servers[key] = WebServer({"/": Page("portal")}, ssl_context=context).start()
+        return servers[key]
+
+    yield get
+    stoppers = [threading.Thread(target=s.stop) for s in servers.values()]
+    for thread in stoppers:
+        thread.start()
+    for thread in stoppers:
+        thread.join()
+
+
+def context(port: int, bundle: Path, *, proxy: str | None = None, now: datetime | None = None,
+            profile: object = None, scheme: str = "https") -> ProbeContext:
+    ctx = ProbeContext(
+        Target.parse(f"{scheme}://{HOST}:{port}/login"),
+        RunConfig(ca_bundle=bundle, timeout=8, profile=profile),
+        proxy=ProxySettings(proxies={"https": proxy}) if proxy else ProxySettings(),
+        **({"now": lambda: now} if now else {}),
+    )
+    ctx.provide(ProbeResult(name="dns", status="pass", evidence=Evidence(addresses=["127.0.0.1"])))
+    return ctx
+
+
+async def run(ctx: ProbeContext) -> ProbeResult:
+    result = await TlsProbe().run(ctx)
+    assert result.status != "error", result.reason
+    return result
+
+
+def ids(result: ProbeResult) -> list[str]:
+    return [f.id for f in result.findings]
+
+
+async def test_valid_certificate_passes(serve, bundle) -> None:
+    result = await run(context(serve().port, bundle))
+    assert result.status == "pass" and result.findings == []
+    ev = result.evidence
+    assert ev.verified and ev.trusted and ev.hostname_matches
+    assert ev.protocol == "TLSv1.3" and ev.address == "127.0.0.1"
+    assert [c.issuer_common_name for c in ev.certificates] == [
+        "Demo Portal Root CA - Issuing CA 1", "Demo Portal Root CA"]
+    assert ev.certificates[0].dns_names == [HOST] and len(ev.certificates[0].sha256) == 64
+
+
+@pytest.mark.parametrize(("kind", "cause", "severity"), [
+    ("expired", "tls.cert_expired", "critical"),
+    ("not_yet_valid", "tls.cert_not_yet_valid", "critical"),
+    ("expiring_soon", "tls.expiring_soon", "warning"),
+])
+async def test_validity_dates(serve, bundle, kind: str, cause: str, severity: str) -> None:
+    result = await run(context(serve(kind).port, bundle))
+    assert ids(result) == [cause]
+    finding = result.findings[0]
+    assert finding.severity == severity
+    leaf = result.evidence.certificates[0]
+    assert finding.data["not_before"] == leaf.not_before.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert finding.data["not_after"] == leaf.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert {"checked_at", "position", "subject"} <= finding.data.keys()
+    if kind == "expiring_soon":
+        assert result.status == "warn" and finding.data["days_left"] == 7
+
+
+async def test_clock_ahead_makes_a_valid_certificate_look_expired(serve, bundle) -> None:
+    ahead = datetime.now().astimezone() + timedelta(days=365)
+    result = await run(context(serve().port, bundle, now=ahead))
+    assert ids(result) == ["tls.cert_expired"]
+    data = result.findings[0].data
+    assert data["not_after"] < data["checked_at"] and data["position"] == 0
+    assert result.evidence.verified  # OpenSSL, on the real clock, is content: only the clock is off
+
+
+async def test_clock_behind_makes_it_look_not_yet_valid(serve, bundle) -> None:
+    behind = datetime.now().astimezone() - timedelta(days=30)
+    result = await run(context(serve().port, bundle, now=behind))
+    assert ids(result) == ["tls.cert_not_yet_valid"]
+
+
+async def test_wrong_host(serve, bundle) -> None:
+    result = await run(context(serve("wrong_host").port, bundle))
+    assert ids(result) == ["tls.hostname_mismatch"]
+    assert result.findings[0].data["names"] == [WRONG_HOST]
+    assert result.evidence.verify_code == 62 and result.evidence.trusted
+
+
+async def test_self_signed(serve, bundle) -> None:
+    result = await run(context(serve("self_signed").port, bundle))
+    assert ids(result) == ["tls.untrusted_issuer"]
+    data = result.findings[0].data
+    assert data["self_signed"] is True and data["verify_message"] == "self-signed certificate"
+
+
+async def test_incomplete_chain(serve, bundle) -> None:
+    result = await run(context(serve("incomplete_chain").port, bundle))
+    assert ids(result) == ["tls.incomplete_chain"]
+    data = result.findings[0].data
+    assert data["chain_length"] == 1 and data["missing_issuer"].startswith("CN=Demo Portal Root CA - Issuing CA 1,")
+
+
+async def test_weak_protocol_is_a_handshake_failure(serve, bundle) -> None:
+    result = await run(context(serve("weak_protocol").port, bundle))
+    assert ids(result) == ["tls.handshake_failure"]
+    data = result.findings[0].data
+    assert data["failure"] == "tls" and "protocol version" in data["error"]
+    assert data["server_protocol"] == "TLSv1"
+
+
+async def test_connection_reset_during_handshake(bundle) -> None:
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(10)
+        writer.transport.abort()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    async with server:
+        result = await run(context(server.sockets[0].getsockname()[1], bundle))
+    assert ids(result) == ["tls.handshake_failure"]
+    assert result.findings[0].data["failure"] == "reset"
+
+
+async def test_refused_port_is_an_error_not_a_finding(bundle) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = await TlsProbe().run(context(port, bundle))
+    assert result.status == "error" and "127.0.0.1" in (result.reason or "")
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+async def test_known_inspection_product_by_issuer_name(serve, ca, bundle, tmp_path, trusted) -> None:
+    trust = tmp_path / "bundle.pem"
+    trust.write_bytes(bundle.read_bytes() + (ca.mitm_ca_pem("Zscaler Root CA") if trusted else b""))
+    result = await run(context(serve(mitm="Zscaler Root CA").port, trust))
+    assert ids(result) == ["tls.intercepted"]  # never also untrusted_issuer: that is its symptom
+    data = result.findings[0].data
+    assert data["product"] == "Zscaler" and data["methods"] == ["issuer_name"]
+    assert data["trusted"] is trusted and result.evidence.intercepted_by == "Zscaler"
+
+
+async def test_unexpected_issuer_for_the_profile(serve, bundle) -> None:
+    port = serve().port
+    odd = await run(context(port, bundle, profile=SimpleNamespace(expected_tls_issuers=["Other CA"])))
+    assert ids(odd) == ["tls.intercepted"] and odd.findings[0].data["methods"] == ["expected_issuer"]
+    fine = await run(context(port, bundle, profile=SimpleNamespace(expected_tls_issuers=["Demo Portal Root CA"])))
+    assert fine.status == "pass"
+
+
+async def test_plain_http_is_skipped(bundle) -> None:
+    result = await TlsProbe().run(context(80, bundle, scheme="http"))
+    assert result.status == "skip" and "http://" in (result.reason or "")
+
+
+async def test_unreachable_portal_is_not_tried(serve, bundle) -> None:
+    ctx = context(serve().port, bundle)
+    ctx.provide(ProbeResult(name="network", status="fail", summary="connection refused"))
+    result = await TlsProbe().run(ctx)
+    assert result.status == "skip" and "connection refused" in (result.reason or "")
+
+
+# --- through a proxy: a minimal CONNECT proxy that forwards, refuses, or re-signs ---
+
+@contextlib.asynccontextmanager
+async def connect_proxy(mode: str, mitm: ssl.SSLContext | None = None) -> AsyncIterator[str]:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            if mode == "auth_required":
+                writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+                return
+            host, _, port = head.split()[1].decode().rpartition(":")
+            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            await writer.drain()
+            if mode == "mitm":
+                await writer.start_tls(mitm)
+                await reader.read(1)
+                return
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", int(port))
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        except (OSError, asyncio.IncompleteReadError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        yield f"http://user:secret@127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
+
+
+async def test_forwarding_proxy_shows_the_portals_own_certificate(serve, bundle) -> None:
+    server = serve()
+    async with connect_proxy("forward") as proxy:
+        ctx = context(server.port, bundle, proxy=proxy)
+        ctx.provide(ProbeResult(name="network", status="fail", summary="direct TCP blocked"))
+        result = await run(ctx)
+    assert result.status == "pass", result.summary
+    ev = result.evidence
+    assert ev.proxy is not None and "secret" not in ev.proxy
+    assert ev.direct_certificate is not None
+    assert ev.direct_certificate.sha256 == ev.certificates[0].sha256
+
+
+async def test_re_signing_proxy_is_caught_by_comparison(serve, ca, bundle, tmp_path) -> None:
+    server = serve()
+    trust = tmp_path / "bundle.pem"
+    trust.write_bytes(bundle.read_bytes() + ca.mitm_ca_pem("Acme Web Gateway CA"))
+    async with connect_proxy("mitm", ca.mitm_context(HOST, "Acme Web Gateway CA")) as proxy:
+        result = await run(context(server.port, trust, proxy=proxy))
+    assert ids(result) == ["tls.intercepted"]
+    data = result.findings[0].data
+    assert data["methods"] == ["proxy_comparison"] and data["product"] is None
+    assert data["issuer"] == "CN=Acme Web Gateway CA,O=Acme Web Gateway CA"
+    assert data["direct_issuer"].startswith("CN=Demo Portal Root CA - Issuing CA 1,") and data["trusted"] is True
+
+
+async def test_proxy_refusing_the_tunnel_is_left_to_the_proxy_probe(serve, bundle) -> None:
+    async with connect_proxy("auth_required") as proxy:
+        result = await TlsProbe().run(context(serve().port, bundle, proxy=proxy))
+    assert result.status == "skip" and "407" in (result.reason or "")
+    assert result.evidence.proxy_status == "HTTP/1.1 407 Proxy Authentication Required"
+
+
+@pytest.mark.parametrize(("names", "host", "ok"), [
+    (["portal.example.com"], "portal.example.com", True),
+    (["*.example.com"], "portal.example.com", True),
+    (["*.example.com"], "a.b.example.com", False),
+    (["*.com"], "example.com", False),
+    (["Portal.Example.com."], "portal.example.com", True),
+])
+def test_names_host(names: list[str], host: str, ok: bool) -> None:
+    cert = CertificateInfo(
+        subject="CN=x", issuer="CN=y", dns_names=names, not_before=datetime.now(), not_after=datetime.now(),
+        serial="1", sha256="", spki_sha256="", key_type="EC", signature_algorithm="ecdsa-with-SHA256",
+    )
+    assert names_host(cert, host) is ok
