@@ -29,16 +29,17 @@ TLS_FAILURES = (
     "tls.incomplete_chain", "tls.intercepted", "tls.handshake_failure",
 )
 CONNECT_FAILURES = ("network.refused", "network.unreachable")
-DOWNSTREAM = ("network.*", "tls.*", "portal.*", "browser.*", "sso.*", "account.*")
+PORTAL_SIDE = ("tls.*", "portal.*", "browser.*", "sso.*", "account.*")
 PAGE_SYMPTOMS = ("browser.*", "account.*")
 
 # (root ids, symptom patterns). Order matters only for which root a symptom names when
 # several explain it: the first rule that applies wins.
 EXPLAINS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
-    (DNS_FAILURES, DOWNSTREAM + ("proxy.*", "vpn.*", "dns.mismatch")),
-    (("network.captive_portal",), ("tls.*", "portal.*", "browser.*", "sso.*", "account.*", "dns.mismatch")),
-    (PROXY_FAILURES, DOWNSTREAM),
-    (CONNECT_FAILURES, ("tls.*", "portal.*", "browser.*", "sso.*", "account.*")),
+    # a hotspot that holds traffic until its terms page is accepted often breaks DNS too
+    (("network.captive_portal",), CONNECT_FAILURES + DNS_FAILURES + PORTAL_SIDE + ("dns.mismatch",)),
+    (DNS_FAILURES, CONNECT_FAILURES + PORTAL_SIDE + ("proxy.*", "vpn.*", "dns.mismatch")),
+    (PROXY_FAILURES, CONNECT_FAILURES + PORTAL_SIDE),
+    (CONNECT_FAILURES, PORTAL_SIDE),
     (("dns.mismatch",), CONNECT_FAILURES + ("tls.hostname_mismatch", "tls.untrusted_issuer")),
     (("vpn.interference",), CONNECT_FAILURES + ("tls.handshake_failure",)),
     (("clock.skew",), ("tls.cert_expired", "tls.cert_not_yet_valid", "tls.expiring_soon", "sso.idp_cert_expired")),

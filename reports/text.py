@@ -44,7 +44,8 @@ def _cause_panel(number: int, cause: Cause) -> Panel:
         for step, action in enumerate(cause.remediation, 1):
             body.append(f"  {step}. {action}\n")
     style = "red" if cause.severity == "critical" else "yellow"
-    title = f"{number}. {escape(cause.title)}  [dim]({cause.id}, {cause.severity}, confidence {cause.confidence:.0%})[/]"
+    label = f"{cause.id}, {cause.severity}, confidence {cause.confidence:.0%}"
+    title = f"{number}. {escape(cause.title)}  [dim]({label})[/]"
     return Panel(body, title=title, title_align="left", border_style=style)
 
 

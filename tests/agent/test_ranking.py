@@ -65,6 +65,13 @@ CASES = [
         id="a captive portal explains a certificate for the wrong name",
     ),
     pytest.param(
+        [result("dns", ("dns.timeout", "critical")), result("network", ("network.captive_portal", "critical"),
+                                                            ("network.unreachable", "critical"))],
+        [("network.captive_portal", None), ("dns.timeout", "network.captive_portal"),
+         ("network.unreachable", "network.captive_portal")],
+        id="a hotspot holding traffic explains DNS and connection failures",
+    ),
+    pytest.param(
         [result("tls", ("tls.untrusted_issuer", "critical"), ("tls.intercepted", "critical"))],
         [("tls.intercepted", None), ("tls.untrusted_issuer", "tls.intercepted")],
         id="interception explains an untrusted issuer",
