@@ -1,0 +1,238 @@
+"""The `http` probe: what the login URL answers, hop by hop, and what the final page says.
+
+Redirects are followed by hand so every hop (status, Location, timing, server) is on
+record: the `sso` probe reads the hosts the login went through, and a loop is caught
+where a browser would only say "too many redirects". The final page is read (bounded)
+for maintenance wording and a password field; its `Date` header, with the local time
+it arrived, is the `clock` probe's second reference. TLS and connection failures are
+the `tls` and `network` probes' to explain: here they end the probe as `error`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import ClassVar
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from pydantic import BaseModel, Field
+
+from probes.base import Evidence, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.http_findings import classify
+from probes.httpclient import DEFAULT_TIMEOUT, client_for, describe_error
+from probes.maintenance import MaintenanceMatch, find_maintenance
+from probes.page_text import read_page
+
+MAX_REDIRECTS = 10
+MAX_BODY = 1_000_000
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class Hop(BaseModel):
+    """One request of the chain and what answered it."""
+
+    url: str
+    status: int | None = None
+    location: str | None = None
+    ms: int = 0
+    server: str | None = None
+    address: str | None = Field(default=None, description="peer connected to (the proxy, through one)")
+    error: str | None = None
+
+
+class HttpEvidence(Evidence):
+    url: str
+    proxy: str | None = Field(default=None, description="proxy that carried the login URL (no credentials)")
+    hops: list[Hop] = Field(default_factory=list)
+    redirect_hosts: list[str] = Field(default_factory=list, description="hosts the chain visited, in order")
+    loop_url: str | None = None
+    final_url: str | None = None
+    final_status: int | None = None
+    reason_phrase: str | None = None
+    response_ms: int | None = Field(default=None, description="time to the final answer's headers")
+    content_type: str | None = None
+    content_length: int | None = Field(default=None, description="body bytes received")
+    body_truncated: bool = False
+    retry_after: str | None = None
+    title: str | None = None
+    has_password_field: bool = False
+    maintenance: list[MaintenanceMatch] = Field(default_factory=list)
+    date_header: str | None = Field(default=None, description="the latest answer's Date header")
+    received_at_epoch: float | None = Field(default=None, description="local time.time() when it arrived")
+
+
+@dataclass
+class _Answer:
+    url: str
+    status: int
+    reason: str
+    headers: dict[str, str]
+    body: bytes
+    encoding: str | None
+
+
+class HttpProbe:
+    """GET the login URL like a browser would, one hop at a time."""
+
+    name: ClassVar[str] = "http"
+    depends_on: ClassVar[tuple[str, ...]] = ("dns", "network")
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, max_body: int = MAX_BODY) -> None:
+        self.timeout = timeout
+        self.max_body = max_body
+
+    async def run(self, ctx: ProbeContext) -> ProbeResult:
+        watch = Stopwatch()
+        url = ctx.target.url
+        evidence = HttpEvidence(url=url, proxy=_redacted(ctx.proxy.for_url(url)))
+        try:
+            gate = await _gate(ctx)
+            if gate is not None:
+                return ProbeResult(
+                    name=self.name, status="skip", reason=gate, summary=gate,
+                    duration_ms=watch.ms(), evidence=evidence,
+                )
+            async with client_for(ctx, timeout=self.timeout) as client:
+                answer = await self._walk(client, url, evidence)
+        except Exception as exc:  # a probe reports, it never raises
+            failed = evidence.hops[-1].url if evidence.hops else url
+            reason = f"could not fetch {failed}: {describe_error(exc)}"
+            return ProbeResult(
+                name=self.name, status="error", reason=reason, summary=reason,
+                duration_ms=watch.ms(), evidence=evidence,
+            )
+        if answer is not None:
+            self._read_final(answer, evidence)
+        findings = classify(evidence, ctx.now())
+        return ProbeResult(
+            name=self.name, status=status_from(findings),
+            summary=findings[0].summary if findings else _summary(evidence),
+            duration_ms=watch.ms(), evidence=evidence, findings=findings,
+        )
+
+    async def _walk(self, client: httpx.AsyncClient, url: str, evidence: HttpEvidence) -> _Answer | None:
+        """Follow redirects by hand; None when they loop (`loop_url` set) or exceed MAX_REDIRECTS.
+
+        The client keeps cookies across hops, so a login that redirects back to a URL
+        once it has set a cookie is not a loop: a state seen twice is the URL and the
+        cookies together.
+        """
+        seen: set[tuple[str, tuple[tuple[str, str, str, str | None], ...]]] = set()
+        for _ in range(MAX_REDIRECTS + 1):
+            state = (url, tuple(sorted((c.domain, c.path, c.name, c.value) for c in client.cookies.jar)))
+            if state in seen:
+                evidence.loop_url = url
+                return None
+            seen.add(state)
+            answer = await self._fetch(client, url, evidence)
+            location = evidence.hops[-1].location
+            if answer.status not in _REDIRECTS or not location:
+                return answer
+            following = urljoin(url, location)
+            if urlsplit(following).scheme not in ("http", "https"):
+                return answer
+            url = following
+        evidence.loop_url = url
+        return None
+
+    async def _fetch(self, client: httpx.AsyncClient, url: str, evidence: HttpEvidence) -> _Answer:
+        hop = Hop(url=url)
+        evidence.hops.append(hop)
+        host = urlsplit(url).hostname or ""
+        if host not in evidence.redirect_hosts:
+            evidence.redirect_hosts.append(host)
+        watch = Stopwatch()
+        try:
+            response = await client.send(client.build_request("GET", url), stream=True)
+        except Exception as exc:
+            hop.ms, hop.error = watch.ms(), describe_error(exc)
+            raise
+        try:
+            received_at = time.time()
+            hop.ms, hop.status = watch.ms(), response.status_code
+            hop.location = response.headers.get("location")
+            hop.server = response.headers.get("server")
+            hop.address = _peer(response)
+            dates = response.headers.get_list("date")
+            if dates:
+                # a duplicated Date: the framework's comes first, the application's last
+                evidence.date_header, evidence.received_at_epoch = dates[-1], received_at
+            body = b""
+            if response.status_code not in _REDIRECTS:
+                body = await self._read_body(response, evidence)
+            return _Answer(
+                url=url, status=response.status_code, reason=response.reason_phrase,
+                headers=dict(response.headers), body=body, encoding=response.charset_encoding,
+            )
+        finally:
+            await response.aclose()
+
+    async def _read_body(self, response: httpx.Response, evidence: HttpEvidence) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= self.max_body:
+                evidence.body_truncated = True
+                break
+        return b"".join(chunks)[: self.max_body]
+
+    def _read_final(self, answer: _Answer, evidence: HttpEvidence) -> None:
+        evidence.final_url, evidence.final_status = answer.url, answer.status
+        evidence.reason_phrase = answer.reason
+        evidence.response_ms = evidence.hops[-1].ms
+        evidence.content_type = answer.headers.get("content-type")
+        evidence.content_length = len(answer.body)
+        evidence.retry_after = answer.headers.get("retry-after")
+        text = _decode(answer.body, answer.encoding)
+        content_type = (evidence.content_type or "").lower()
+        if "html" in content_type or text.lstrip()[:1] == "<":
+            page = read_page(text)
+            evidence.title, evidence.has_password_field = page.title, page.has_password_field
+            text = "\n".join(part for part in (page.title, page.text) if part)
+        elif not (content_type.startswith("text/") or "json" in content_type):
+            text = ""
+        evidence.maintenance = find_maintenance(text)
+
+
+async def _gate(ctx: ProbeContext) -> str | None:
+    """A reason to skip when the network probe reached nothing and no proxy could carry the request."""
+    network = await ctx.result("network")
+    if network is None or network.status not in ("fail", "skip"):
+        return None
+    if ctx.proxy.for_url(ctx.target.url) is not None:
+        return None
+    said = network.summary or network.reason or network.status
+    return f"not attempted: the portal is not reachable over the network ({said})"
+
+
+def _decode(body: bytes, encoding: str | None) -> str:
+    try:
+        return body.decode(encoding or "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _peer(response: httpx.Response) -> str | None:
+    stream = response.extensions.get("network_stream")
+    address = stream.get_extra_info("server_addr") if stream is not None else None
+    return f"{address[0]}:{address[1]}" if isinstance(address, tuple) and len(address) >= 2 else None
+
+
+def _redacted(proxy: str | None) -> str | None:
+    if proxy is None:
+        return None
+    return str(httpx.URL(proxy).copy_with(username=None, password=None))
+
+
+def _summary(evidence: HttpEvidence) -> str:
+    redirects = len(evidence.hops) - 1
+    text = f"{evidence.final_status} {evidence.reason_phrase} from {evidence.final_url}"
+    text += f" in {evidence.response_ms} ms"
+    if redirects:
+        text += f" after {redirects} redirect{'s' if redirects > 1 else ''}"
+    if evidence.has_password_field:
+        text += "; the page has a password field"
+    return text

@@ -1,0 +1,95 @@
+"""What the `http` probe's evidence means for a login: maintenance, outage, a redirect loop.
+
+Kept apart from the fetching so the rules read as a table: a 503 with Retry-After, or
+a page saying it is down for maintenance now, is maintenance; any other 5xx is an
+outage; maintenance announced on an otherwise working page is a warning.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+from probes.base import Finding
+
+if TYPE_CHECKING:
+    from probes.http import HttpEvidence
+
+
+def classify(evidence: HttpEvidence, now: datetime) -> list[Finding]:
+    """The findings the chain and the final answer support; empty when the login page looks healthy."""
+    if evidence.loop_url is not None:
+        return [_redirect_loop(evidence)]
+    status = evidence.final_status
+    if status is None:
+        return []
+    now_said = [m.sentence for m in evidence.maintenance if m.group == "now"]
+    announced = [m.sentence for m in evidence.maintenance if m.group == "announced"]
+    answered = f"GET {evidence.final_url} answered {status} {evidence.reason_phrase}"
+    if now_said or (status == 503 and evidence.retry_after):
+        return [_maintenance(evidence, now_said, answered, now)]
+    if status >= 500:
+        data: dict[str, Any] = {"status": status, "reason": evidence.reason_phrase, "url": evidence.final_url}
+        if evidence.hops[-1].server:
+            data["server"] = evidence.hops[-1].server
+        return [Finding(
+            id="portal.outage", severity="critical",
+            summary=f"the login URL answers with a server error: {status} {evidence.reason_phrase}",
+            evidence=[answered] + ([f"Server: {data['server']}"] if "server" in data else []),
+            data=data,
+        )]
+    if status < 400 and announced:
+        return [Finding(
+            id="portal.maintenance_scheduled", severity="warning",
+            summary=f"the login page announces maintenance: \u201c{announced[0]}\u201d",
+            evidence=[answered] + [f"the page says: \u201c{s}\u201d" for s in announced],
+            data={"url": evidence.final_url, "status": status, "sentences": announced},
+        )]
+    return []
+
+
+def _maintenance(evidence: HttpEvidence, said: list[str], answered: str, now: datetime) -> Finding:
+    facts = [answered]
+    data: dict[str, Any] = {"url": evidence.final_url, "status": evidence.final_status, "sentences": said}
+    if evidence.retry_after:
+        facts.append(f"Retry-After: {evidence.retry_after}")
+        data["retry_after"] = evidence.retry_after
+        seconds = retry_after_seconds(evidence.retry_after, now)
+        if seconds is not None:
+            data["retry_after_seconds"] = seconds
+    facts += [f"the page says: \u201c{s}\u201d" for s in said]
+    if said:
+        summary = f"the portal is down for maintenance: \u201c{said[0]}\u201d"
+    else:
+        summary = f"the portal answers 503 with Retry-After: {evidence.retry_after} (down for maintenance)"
+    return Finding(id="portal.maintenance", severity="critical", summary=summary, evidence=facts, data=data)
+
+
+def _redirect_loop(evidence: HttpEvidence) -> Finding:
+    hops = evidence.hops
+    repeated = evidence.loop_url in {hop.url for hop in hops}
+    how = f"{evidence.loop_url} came round again" if repeated else f"more than {len(hops) - 1} redirects"
+    return Finding(
+        id="portal.redirect_loop", severity="critical",
+        summary=f"the login URL redirects in a loop: {how} after {len(hops)} request{'s' * (len(hops) > 1)}",
+        evidence=[f"{hop.status} {hop.url} -> {hop.location}" for hop in hops],
+        data={
+            "loop_url": evidence.loop_url, "requests": len(hops), "repeated": repeated,
+            "hosts": evidence.redirect_hosts, "cookies_kept": True,
+        },
+    )
+
+
+def retry_after_seconds(value: str, now: datetime) -> int | None:
+    """Retry-After as seconds from `now`: the header holds either seconds or an HTTP date."""
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0, int((when - now).total_seconds()))

@@ -1,0 +1,208 @@
+"""The `http` probe against real loopback servers: every cause it names, injected for real."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from demo.web import Page, Request, WebServer
+from probes.base import Evidence, ProbeContext, ProbeResult, RunConfig
+from probes.http import HttpEvidence, HttpProbe
+from probes.proxy_settings import ProxySettings
+from probes.target import Target
+
+LOGIN = """<html><head><title>Sign in - Portal</title></head><body>
+<form method="post"><input name="user"><input type="password" name="pass"><button>Sign in</button></form>
+</body></html>"""
+
+
+def _cookie_login(request: Request) -> Page:
+    if "seen=1" in request.headers.get("Cookie", ""):
+        return Page(LOGIN)
+    return Page(status=302, headers={"Location": "/set-cookie"})
+
+
+def _endless(request: Request) -> Page:
+    n = int(request.path.partition("n=")[2] or 0)
+    return Page(status=302, headers={"Location": f"/endless?n={n + 1}"})
+
+
+@pytest.fixture(scope="module")
+def other() -> Iterator[WebServer]:
+    """A second host on the chain (127.0.0.2), standing in for an identity provider."""
+    with WebServer(host="127.0.0.2") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def portal(other: WebServer) -> Iterator[WebServer]:
+    routes: dict[str, Page | Callable[[Request], Page]] = {
+        "/ok": Page(LOGIN),
+        "/error": Page("<h1>Internal Server Error</h1>", status=500),
+        "/bad-gateway": Page("upstream failed", status=503, content_type="text/plain"),
+        "/retry": Page("<p>Please come back later</p>", status=503, headers={"Retry-After": "120"}),
+        "/down": Page("<title>Portal</title><h1>Sorry!</h1><p>We are down for scheduled maintenance. "
+                      "Please try again later.</p>"),
+        "/banner": Page(LOGIN.replace("<form", "<div class=banner>Scheduled maintenance this Saturday "
+                                      "10 PM - 2 AM ET.</div><form")),
+        "/loop-a": Page(status=302, headers={"Location": "/loop-b"}),
+        "/loop-b": Page(status=302, headers={"Location": "/loop-a"}),
+        "/start": Page(status=302, headers={"Location": other.url("/sso")}),
+        "/home": Page(LOGIN),
+        "/login": _cookie_login,
+        "/set-cookie": Page(status=302, headers={"Location": "/login", "Set-Cookie": "seen=1; Path=/"}),
+        "/endless": _endless,
+        "/big": Page("<p>" + "x" * 5000 + "</p>"),
+    }
+    with WebServer(routes) as server:
+        yield server
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sso_route(portal: WebServer, other: WebServer) -> None:
+    other.routes["/sso"] = Page(status=302, headers={"Location": portal.url("/home")})
+
+
+def _ctx(url: str, **config: object) -> ProbeContext:
+    return ProbeContext(Target.parse(url), RunConfig(**config), proxy=ProxySettings())
+
+
+def _evidence(result: ProbeResult) -> HttpEvidence:
+    assert isinstance(result.evidence, HttpEvidence)
+    return result.evidence
+
+
+async def _run(url: str, probe: HttpProbe | None = None, **config: object) -> ProbeResult:
+    return await (probe or HttpProbe()).run(_ctx(url, **config))
+
+
+async def test_healthy_login_page_passes(portal: WebServer) -> None:
+    result = await _run(portal.url("/ok"))
+    assert result.status == "pass", result.summary
+    assert result.findings == []
+    ev = _evidence(result)
+    assert (ev.final_status, ev.title, ev.has_password_field) == (200, "Sign in - Portal", True)
+    assert ev.date_header and ev.received_at_epoch
+    assert ev.content_length == len(LOGIN) and ev.redirect_hosts == ["127.0.0.1"]
+
+
+async def test_server_error_is_an_outage(portal: WebServer) -> None:
+    result = await _run(portal.url("/error"))
+    (finding,) = result.findings
+    assert (result.status, finding.id, finding.severity) == ("fail", "portal.outage", "critical")
+    assert finding.data["status"] == 500 and finding.data["reason"] == "Internal Server Error"
+
+
+async def test_503_without_maintenance_signs_is_an_outage(portal: WebServer) -> None:
+    result = await _run(portal.url("/bad-gateway"))
+    assert [f.id for f in result.findings] == ["portal.outage"]
+
+
+async def test_503_with_retry_after_is_maintenance(portal: WebServer) -> None:
+    result = await _run(portal.url("/retry"))
+    (finding,) = result.findings
+    assert (finding.id, finding.severity) == ("portal.maintenance", "critical")
+    assert finding.data["retry_after"] == "120" and finding.data["retry_after_seconds"] == 120
+    assert "Retry-After: 120" in finding.evidence
+
+
+async def test_maintenance_wording_on_a_200_page_is_maintenance(portal: WebServer) -> None:
+    result = await _run(portal.url("/down"))
+    (finding,) = result.findings
+    assert finding.id == "portal.maintenance"
+    assert finding.data["sentences"] == ["We are down for scheduled maintenance."]
+    assert "We are down for scheduled maintenance." in finding.summary
+
+
+async def test_announced_maintenance_is_a_warning(portal: WebServer) -> None:
+    result = await _run(portal.url("/banner"))
+    (finding,) = result.findings
+    assert (result.status, finding.id, finding.severity) == ("warn", "portal.maintenance_scheduled", "warning")
+    assert finding.data["sentences"] == ["Scheduled maintenance this Saturday 10 PM - 2 AM ET."]
+
+
+async def test_redirect_loop(portal: WebServer) -> None:
+    result = await _run(portal.url("/loop-a"))
+    (finding,) = result.findings
+    assert (finding.id, finding.severity) == ("portal.redirect_loop", "critical")
+    assert finding.data["loop_url"] == portal.url("/loop-a") and finding.data["repeated"] is True
+    assert [hop.status for hop in _evidence(result).hops] == [302, 302]
+
+
+async def test_too_many_redirects_is_a_loop(portal: WebServer) -> None:
+    result = await _run(portal.url("/endless"))
+    (finding,) = result.findings
+    assert finding.id == "portal.redirect_loop" and finding.data["repeated"] is False
+    assert finding.data["requests"] == 11
+
+
+async def test_redirect_back_after_a_cookie_is_not_a_loop(portal: WebServer) -> None:
+    result = await _run(portal.url("/login"))
+    assert result.status == "pass", result.summary
+    assert [hop.status for hop in _evidence(result).hops] == [302, 302, 200]
+
+
+async def test_redirect_chain_is_recorded_with_its_hosts(portal: WebServer, other: WebServer) -> None:
+    result = await _run(portal.url("/start"))
+    ev = _evidence(result)
+    assert result.status == "pass"
+    assert [(hop.url, hop.status) for hop in ev.hops] == [
+        (portal.url("/start"), 302), (other.url("/sso"), 302), (portal.url("/home"), 200),
+    ]
+    assert ev.hops[0].location == other.url("/sso") and ev.hops[0].server
+    assert ev.redirect_hosts == ["127.0.0.1", "127.0.0.2"]
+    assert ev.final_url == portal.url("/home")
+
+
+async def test_body_read_is_bounded(portal: WebServer) -> None:
+    result = await _run(portal.url("/big"), HttpProbe(max_body=1000))
+    ev = _evidence(result)
+    assert ev.body_truncated and ev.content_length == 1000
+
+
+async def test_skipped_when_the_network_reached_nothing(portal: WebServer) -> None:
+    ctx = _ctx(portal.url("/ok"))
+    ctx.provide(ProbeResult(name="network", status="fail", summary="connection refused"))
+    before = len(portal.requests)
+    result = await HttpProbe().run(ctx)
+    assert result.status == "skip" and "connection refused" in (result.reason or "")
+    assert len(portal.requests) == before
+
+
+async def test_connection_refused_is_an_error_without_findings() -> None:
+    result = await _run("http://127.0.0.1:9/login")
+    assert result.status == "error" and result.findings == []
+    assert "could not fetch http://127.0.0.1:9/login" in (result.reason or "")
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def _tls_server(ca: trustme.CA, name: str) -> WebServer:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(name).configure_cert(context)
+    return WebServer({"/login": Page(LOGIN)}, ssl_context=context)
+
+
+async def test_pinned_fake_name_over_https(ca: trustme.CA, tmp_path: Path) -> None:
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    with _tls_server(ca, "portal.test") as server:
+        ctx = _ctx(f"https://portal.test:{server.port}/login", ca_bundle=tmp_path / "ca.pem")
+        ctx.provide(ProbeResult(name="dns", status="pass", evidence=Evidence(addresses=["127.0.0.1"])))
+        result = await HttpProbe().run(ctx)
+    assert result.status == "pass", result.reason
+    assert _evidence(result).hops[0].address == f"127.0.0.1:{server.port}"
+    assert server.requests[0].headers["Host"] == f"portal.test:{server.port}"
+
+
+async def test_untrusted_certificate_is_an_error_left_to_the_tls_probe(ca: trustme.CA) -> None:
+    with _tls_server(ca, "127.0.0.1") as server:
+        result = await _run(server.url("/login"))
+    assert result.status == "error" and result.findings == []
+    assert "TLS handshake failed" in (result.reason or "")
