@@ -36,6 +36,7 @@ __all__ = ["CertificateInfo", "TlsEvidence", "TlsProbe"]
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 Opener = Callable[[], Awaitable[Streams]]
+_CONNECT_FAILURES = ("network.refused", "network.unreachable")
 _HOSTNAME_CODES = (62, 64)  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
 
 
@@ -155,8 +156,12 @@ async def _gate(ctx: ProbeContext, proxy: str | None) -> str | None:
     if proxy:
         return None
     network = await ctx.result("network")
-    if network is not None and network.status in ("fail", "skip"):
-        return f"the portal was not reachable over TCP (network: {network.summary or network.status})"
+    unreachable = network is not None and (
+        network.status == "skip" or any(f.id in _CONNECT_FAILURES for f in network.findings)
+    )
+    if network is not None and unreachable:
+        why = network.summary or network.reason or network.status
+        return f"the portal was not reachable over TCP (network: {why})"
     dns = await ctx.result("dns")
     if network is None and dns is not None and dns.status == "fail" and not ctx.target.is_ip_literal:
         if not await ctx.addresses():

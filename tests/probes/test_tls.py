@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
-import ssl
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,14 +13,16 @@ from types import SimpleNamespace
 import pytest
 
 from demo.certs import WRONG_HOST, DemoCA
+from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
-from probes.base import Evidence, ProbeContext, ProbeResult, RunConfig
+from probes.base import Evidence, Finding, ProbeContext, ProbeResult, RunConfig
 from probes.proxy_settings import ProxySettings
 from probes.target import Target
 from probes.tls import TlsProbe
 from probes.tls_chain import CertificateInfo, names_host
 
 HOST = "localhost"
+GATEWAY = "Acme Web Gateway CA"  # a name no known product uses: only the comparison can tell
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +48,30 @@ def serve(ca: DemoCA) -> Iterator[Callable[..., WebServer]]:
         return servers[key]
 
     yield get
-    stoppers = [threading.Thread(target=s.stop) for s in servers.values()]
-    for thread in stoppers:
+    stop_all(servers.values())
+
+
+@pytest.fixture(scope="module")
+def proxies(ca: DemoCA) -> Iterator[Callable[[str], ProxyServer]]:
+    """A started demo proxy per mode, shared by the module, stopped in parallel."""
+    started: dict[str, ProxyServer] = {}
+
+    def get(mode: str) -> ProxyServer:
+        if mode not in started:
+            resign = (lambda host: ca.mitm_context(host, GATEWAY)) if mode == "mitm" else None
+            started[mode] = ProxyServer(mode, mitm_context=resign).start()
+        return started[mode]
+
+    yield get
+    stop_all(started.values())
+
+
+def stop_all(servers: Iterable[WebServer | ProxyServer]) -> None:
+    """Stop servers at once: each waits out its serve_forever poll interval."""
+    threads = [threading.Thread(target=s.stop) for s in servers]
+    for thread in threads:
         thread.start()
-    for thread in stoppers:
+    for thread in threads:
         thread.join()
 
 
@@ -196,80 +216,53 @@ async def test_plain_http_is_skipped(bundle) -> None:
 
 async def test_unreachable_portal_is_not_tried(serve, bundle) -> None:
     ctx = context(serve().port, bundle)
-    ctx.provide(ProbeResult(name="network", status="fail", summary="connection refused"))
+    refused = Finding(id="network.refused", severity="critical", summary="localhost:443 refused the connection")
+    ctx.provide(ProbeResult(name="network", status="fail", summary=refused.summary, findings=[refused]))
     result = await TlsProbe().run(ctx)
-    assert result.status == "skip" and "connection refused" in (result.reason or "")
+    assert result.status == "skip" and "refused the connection" in (result.reason or "")
 
 
-# --- through a proxy: a minimal CONNECT proxy that forwards, refuses, or re-signs ---
-
-@contextlib.asynccontextmanager
-async def connect_proxy(mode: str, mitm: ssl.SSLContext | None = None) -> AsyncIterator[str]:
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            if mode == "auth_required":
-                writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
-                return
-            host, _, port = head.split()[1].decode().rpartition(":")
-            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-            await writer.drain()
-            if mode == "mitm":
-                await writer.start_tls(mitm)
-                await reader.read(1)
-                return
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", int(port))
-            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        except (OSError, asyncio.IncompleteReadError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    async with server:
-        yield f"http://user:secret@127.0.0.1:{server.sockets[0].getsockname()[1]}"
+async def test_a_captive_portal_alone_does_not_stop_the_check(serve, bundle) -> None:
+    ctx = context(serve().port, bundle)
+    captive = Finding(id="network.captive_portal", severity="critical", summary="a hotspot answers")
+    ctx.provide(ProbeResult(name="network", status="fail", findings=[captive]))
+    assert (await run(ctx)).status == "pass"
 
 
-async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    finally:
-        writer.close()
+# --- through a proxy: the demo proxy forwards, refuses, or re-signs like an inspecting gateway ---
 
-
-async def test_forwarding_proxy_shows_the_portals_own_certificate(serve, bundle) -> None:
-    server = serve()
-    async with connect_proxy("forward") as proxy:
-        ctx = context(server.port, bundle, proxy=proxy)
-        ctx.provide(ProbeResult(name="network", status="fail", summary="direct TCP blocked"))
-        result = await run(ctx)
+async def test_forwarding_proxy_shows_the_portals_own_certificate(serve, proxies, bundle) -> None:
+    ctx = context(serve().port, bundle, proxy=proxies("forward").url.replace("://", "://user:secret@"))
+    ctx.provide(ProbeResult(name="network", status="fail", summary="direct TCP blocked"))
+    result = await run(ctx)
     assert result.status == "pass", result.summary
     ev = result.evidence
-    assert ev.proxy is not None and "secret" not in ev.proxy
-    assert ev.direct_certificate is not None
+    assert ev.proxy is not None and "secret" not in ev.proxy and ev.address is None
+    assert ev.direct_certificate is not None and ev.direct_address == "127.0.0.1"
     assert ev.direct_certificate.sha256 == ev.certificates[0].sha256
 
 
-async def test_re_signing_proxy_is_caught_by_comparison(serve, ca, bundle, tmp_path) -> None:
-    server = serve()
+async def test_re_signing_proxy_is_caught_by_comparison(serve, proxies, ca, bundle, tmp_path) -> None:
     trust = tmp_path / "bundle.pem"
-    trust.write_bytes(bundle.read_bytes() + ca.mitm_ca_pem("Acme Web Gateway CA"))
-    async with connect_proxy("mitm", ca.mitm_context(HOST, "Acme Web Gateway CA")) as proxy:
-        result = await run(context(server.port, trust, proxy=proxy))
+    trust.write_bytes(bundle.read_bytes() + ca.mitm_ca_pem(GATEWAY))
+    result = await run(context(serve().port, trust, proxy=proxies("mitm").url))
     assert ids(result) == ["tls.intercepted"]
     data = result.findings[0].data
     assert data["methods"] == ["proxy_comparison"] and data["product"] is None
-    assert data["issuer"] == "CN=Acme Web Gateway CA,O=Acme Web Gateway CA"
-    assert data["direct_issuer"].startswith("CN=Demo Portal Root CA - Issuing CA 1,") and data["trusted"] is True
+    assert data["issuer"] == f"CN={GATEWAY},O={GATEWAY}" and data["trusted"] is True
+    assert data["direct_issuer"].startswith("CN=Demo Portal Root CA - Issuing CA 1,")
 
 
-async def test_proxy_refusing_the_tunnel_is_left_to_the_proxy_probe(serve, bundle) -> None:
-    async with connect_proxy("auth_required") as proxy:
-        result = await TlsProbe().run(context(serve().port, bundle, proxy=proxy))
-    assert result.status == "skip" and "407" in (result.reason or "")
-    assert result.evidence.proxy_status == "HTTP/1.1 407 Proxy Authentication Required"
+@pytest.mark.parametrize(("mode", "said"), [
+    ("auth_required", "HTTP/1.1 407 Proxy Authentication Required"),
+    ("forbidden", "HTTP/1.1 403 Forbidden"),
+    ("close", None),
+])
+async def test_proxy_refusing_the_tunnel_is_left_to_the_proxy_probe(serve, proxies, bundle, mode, said) -> None:
+    result = await TlsProbe().run(context(serve().port, bundle, proxy=proxies(mode).url))
+    assert result.status == "skip" and result.findings == []
+    assert "did not open a tunnel" in (result.reason or "")
+    assert result.evidence.proxy_status == said
 
 
 @pytest.mark.parametrize(("names", "host", "ok"), [
