@@ -159,7 +159,9 @@ def skew_findings(evidence: ClockEvidence) -> list[Finding]:
         f"{r.reference}: " + (f"{r.offset_seconds:+.1f} s" if r.offset_seconds is not None else f"{r.error}")
         for r in evidence.references if r.reference != evidence.reference
     ]
-    data: dict[str, Any] = {"offset_seconds": round(offset, 3), "reference": evidence.reference}
+    data: dict[str, Any] = {
+        "offset_seconds": round(offset, 3), "reference": evidence.reference, "checked_at": evidence.local_time,
+    }
     if evidence.sync is not None:
         facts += [f"check ({evidence.sync.os}): {cmd}" for cmd in evidence.sync.check]
         facts += [f"fix ({evidence.sync.os}, as administrator): {cmd}" for cmd in evidence.sync.fix]
