@@ -22,7 +22,7 @@ class Page:
 
     body: str | bytes = ""
     status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # a Date or Server here replaces the default
     content_type: str = "text/html; charset=utf-8"
     delay: float = 0.0
     hang: bool = False  # accept the request and never answer (until the server stops)
@@ -65,7 +65,7 @@ class WebServer:
             self._httpd.socket = ssl_context.wrap_socket(
                 self._httpd.socket, server_side=True, do_handshake_on_connect=False
             )
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self.scheme = "https" if ssl_context is not None else "http"
 
     @property
@@ -128,7 +128,11 @@ class WebServer:
                 if page.delay:
                     time.sleep(page.delay)
                 data = page.body.encode() if isinstance(page.body, str) else page.body
-                self.send_response(page.status)
+                self.log_request(page.status)
+                self.send_response_only(page.status)
+                for name, default in (("Server", "demo-portal"), ("Date", self.date_time_string())):
+                    if not any(key.lower() == name.lower() for key in page.headers):
+                        self.send_header(name, default)
                 self.send_header("Content-Type", page.content_type)
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in page.headers.items():
