@@ -1,0 +1,130 @@
+"""VPN interfaces that are up, and whether the route to the portal goes through one.
+
+A VPN that is connected but leaves the portal's route alone is only noted; one that
+carries the portal's traffic is a `vpn.interference` warning: split tunnels, VPN
+DNS and VPN-side filtering are common reasons a portal works on one network only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+
+from pydantic import BaseModel
+
+from probes.base import Finding
+from probes.osinfo.commands import CommandError
+from probes.osinfo.interfaces import Interface, list_interfaces
+from probes.osinfo.routes import Route, interface_for, route_to
+from probes.osinfo.vpn import VpnMatch, match_vpns
+
+MAX_ROUTE_LOOKUPS = 4
+LOOPBACK_INTERFACE = "lo"
+
+
+class InterfaceSeen(BaseModel):
+    """An interface that is up, or a VPN adapter; `vpn` names the product it looks like."""
+
+    name: str
+    description: str = ""
+    up: bool
+    addresses: list[str]
+    vpn: str | None = None
+    vpn_active: bool = False
+    vpn_inactive_because: str | None = None
+
+
+class RouteSeen(BaseModel):
+    """The interface the route to one portal address leaves through."""
+
+    address: str
+    interface: str | None = None
+    gateway: str | None = None
+    vpn: str | None = None
+    error: str | None = None
+
+
+class VpnCheck(BaseModel):
+    interfaces: list[InterfaceSeen] = []
+    routes: list[RouteSeen] = []
+    notes: list[str] = []
+
+
+async def check_vpn(addresses: list[str], system: str | None = None) -> tuple[VpnCheck, list[Finding]]:
+    """Interfaces, VPN matches and the routes to `addresses`, with a finding when a VPN carries them."""
+    notes = []
+    try:
+        interfaces = await list_interfaces(system)
+    except CommandError as exc:
+        notes.append(f"interfaces not listed: {exc}")
+        interfaces = []
+    routes = await asyncio.gather(*(_route(address, system) for address in addresses[:MAX_ROUTE_LOOKUPS]))
+    return assess(interfaces, list(routes), system, notes)
+
+
+def assess(
+    interfaces: list[Interface],
+    routes: list[tuple[Route, str | None]],
+    system: str | None = None,
+    notes: list[str] | None = None,
+) -> tuple[VpnCheck, list[Finding]]:
+    """The pure half of `check_vpn`: match VPN adapters, and see which one each route leaves through."""
+    check = VpnCheck(notes=list(notes or []))
+    matches = {id(m.interface): m for m in match_vpns(interfaces, system)}
+    for interface in interfaces:
+        match = matches.get(id(interface))
+        if interface.up or match is not None:
+            check.interfaces.append(_seen(interface, match))
+    for route, error in routes:
+        seen = RouteSeen(address=route.destination, gateway=route.gateway, error=error)
+        chosen = interface_for(route, interfaces)
+        seen.interface = chosen.name if chosen else route.interface
+        match = matches.get(id(chosen)) if chosen else None
+        if match is not None and match.active:
+            seen.vpn = match.product
+        check.routes.append(seen)
+    return check, _findings(check, list(matches.values()))
+
+
+async def _route(address: str, system: str | None) -> tuple[Route, str | None]:
+    try:
+        if ipaddress.ip_address(address).is_loopback:
+            return Route(address, interface=LOOPBACK_INTERFACE), None
+    except ValueError:
+        return Route(address), "not an IP address"
+    try:
+        return await route_to(address, system), None
+    except (CommandError, ValueError) as exc:
+        return Route(address), str(exc)
+
+
+def _seen(interface: Interface, match: VpnMatch | None) -> InterfaceSeen:
+    return InterfaceSeen(
+        name=interface.name, description=interface.description, up=interface.up,
+        addresses=interface.addresses, vpn=match.product if match else None,
+        vpn_active=bool(match and match.active),
+        vpn_inactive_because=match.why_inactive if match and not match.active else None,
+    )
+
+
+def _findings(check: VpnCheck, matches: list[VpnMatch]) -> list[Finding]:
+    active = [m for m in matches if m.active]
+    through = [r for r in check.routes if r.vpn]
+    if through:
+        names = sorted({r.interface or "?" for r in through})
+        products = sorted({r.vpn or "" for r in through})
+        return [Finding(
+            id="vpn.interference", severity="warning",
+            summary=(f"The route to the portal goes through the VPN ({', '.join(products)}, "
+                     f"interface {', '.join(names)}): the VPN's routing or filtering applies to the login"),
+            evidence=[f"route to {r.address} via {r.interface}" + (f" gateway {r.gateway}" if r.gateway else "")
+                      + f": {r.vpn}" for r in through],
+            data={"interfaces": names, "products": products, "addresses": [r.address for r in through]},
+        )]
+    known = any(r.interface for r in check.routes)
+    for match in active:
+        where = "not on the portal's route" if known else "the portal's route is not known"
+        check.notes.append(
+            f"VPN up, {where}: {match.interface.name} ({match.product}, {', '.join(match.interface.routable)})"
+        )
+    return []
