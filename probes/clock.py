@@ -12,15 +12,18 @@ from __future__ import annotations
 import asyncio
 import platform
 import statistics
+import time
 import tomllib
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
 from pydantic import BaseModel, Field
 
 from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.httpclient import client_for
 from probes.sntp import query_all
 
 DEFAULT_TIME_SERVERS: list[tuple[str, int]] = [
@@ -91,8 +94,9 @@ class ClockProbe:
                            delay_seconds=a.delay_seconds, stratum=a.stratum, error=a.error)
             for a in answers
         ]
-        if http is not None:
-            evidence.references.append(http_date_reference(http.evidence))
+        date = await portal_date(ctx, http.evidence if http is not None else None)
+        if date is not None:
+            evidence.references.append(http_date_reference(*date))
         chosen = choose_reference(evidence.references)
         if chosen is None:
             reason = "could not check: no time reference answered"
@@ -125,14 +129,31 @@ def choose_reference(references: list[ClockReference]) -> tuple[float, str] | No
     return None
 
 
-def http_date_reference(http_evidence: Evidence) -> ClockReference:
+async def portal_date(ctx: ProbeContext, http_evidence: Evidence | None) -> tuple[str | None, float | None] | None:
+    """The portal's Date header and the local time it arrived: from the http probe, else asked here.
+
+    When the http probe could not read an answer (most often because the certificate
+    looked expired or not yet valid, which a wrong clock causes), the header is read
+    with verification off: it is the only reference left when NTP is unreachable, and
+    the question is what time the portal says, not whether to trust it.
+    """
+    header = getattr(http_evidence, "date_header", None)
+    if header:
+        return header, getattr(http_evidence, "received_at_epoch", None)
+    try:
+        async with client_for(ctx, timeout=3.0, verify=False) as client:
+            async with client.stream("GET", ctx.target.url) as answer:
+                return answer.headers.get("date"), time.time()
+    except httpx.HTTPError:
+        return None
+
+
+def http_date_reference(header: str | None, received: float | None) -> ClockReference:
     """The portal's Date header against the local time its answer arrived.
 
     The header is truncated to the second somewhere between the request and the
     answer, so half a second is added back; only offsets above about 2 s mean anything.
     """
-    header = getattr(http_evidence, "date_header", None)
-    received = getattr(http_evidence, "received_at_epoch", None)
     if not header or received is None:
         return ClockReference(reference=HTTP_DATE, error="the portal's answer had no Date header")
     try:

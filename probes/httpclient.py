@@ -30,8 +30,16 @@ def trust_context(ctx: ProbeContext) -> ssl.SSLContext:
     return context
 
 
+def lenient_context() -> ssl.SSLContext:
+    """Trusts anything: only for reading what a server says (its Date), never for judging it."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def client_for(
-    ctx: ProbeContext, url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT
+    ctx: ProbeContext, url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT, verify: bool = True
 ) -> httpx.AsyncClient:
     """An `httpx.AsyncClient` routed like the workstation; use it in `async with`.
 
@@ -39,8 +47,9 @@ def client_for(
     path (a status page's `/api/v2/summary.json`). The proxy and the pinning are decided per request,
     so a redirect to another host (an identity provider, a NO_PROXY host) is routed
     right. A `ca_bundle` that cannot be read raises here (OSError, ssl.SSLError).
+    `verify=False` is for the rare caller that must read an answer whatever the certificate.
     """
-    transport = RoutingTransport(ctx, trust_context(ctx), timeout)
+    transport = RoutingTransport(ctx, trust_context(ctx) if verify else lenient_context(), timeout)
     return httpx.AsyncClient(
         transport=transport,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),

@@ -132,3 +132,24 @@ async def test_ipv6_server_is_named_with_brackets() -> None:
         result = await ClockProbe().run(_ctx(PORTAL, ntp.address))
     assert result.status == "pass"
     assert _evidence(result).reference == f"ntp:[::1]:{ntp.address[1]}"
+
+
+async def test_date_header_is_read_even_when_the_certificate_looks_invalid(tmp_path) -> None:
+    """A wrong clock makes the portal's certificate look expired, so the http probe reads
+    nothing; the Date header must still be read, or the clock could never be blamed."""
+    from demo.certs import DemoCA
+
+    ca = DemoCA()
+    real_time = formatdate(time.time() + 400 * 86400, usegmt=True)  # the workstation is 400 days behind
+    page = Page("<title>Sign in</title>", headers={"Date": real_time})
+    with WebServer({"/login": page}, ssl_context=ca.server_context(["localhost"], kind="expired")) as web:
+        ctx = ProbeContext(Target.parse(web.url("/login", host="localhost")),
+                           RunConfig(time_servers=[("127.0.0.1", 9)], ca_bundle=ca.write_bundle(tmp_path / "ca.pem")),
+                           proxy=ProxySettings())
+        http = await HttpProbe().run(ctx)
+        ctx.provide(http)
+        result = await ClockProbe().run(ctx)
+    assert http.status == "error" and not getattr(http.evidence, "date_header", None)
+    (finding,) = result.findings
+    assert finding.data["reference"] == "http-date"
+    assert finding.data["offset_seconds"] == pytest.approx(-400 * 86400, abs=5)
