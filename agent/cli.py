@@ -15,6 +15,7 @@ from typing import NoReturn
 from agent import __version__
 
 EXIT_UNKNOWN = 3
+SUBCOMMANDS = ("serve", "report")
 PROBE_HELP = "dns, network, proxy, tls, clock, http, status_page, browser, sso, login"
 
 
@@ -34,13 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
         "HTTP, status page, browser, SSO and account causes, ranked most likely first.",
         epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad input or the agent failed). "
         "Credentials for a login attempt come from DIAGNOSE_USERNAME / DIAGNOSE_PASSWORD or "
-        "--credentials-file, never from the command line.",
+        "--credentials-file, never from the command line. "
+        "Also: 'diagnose serve --config FILE' (Prometheus exporter) and "
+        "'diagnose report REPORT.json --html OUT.html' (support report).",
     )
     add = parser.add_argument
     add("target", nargs="?", metavar="TARGET", help="https:// (or http://) URL of the login page, or a profile name")
     add("--version", action="version", version=f"diagnose {__version__}")
     add("--json", metavar="PATH", help="write the JSON report to PATH ('-' = stdout; human output then goes to stderr)")
-    add("--format", choices=["text", "json"], default="text", help="what stdout shows (default: text)")
+    add("--format", choices=["text", "json", "html", "markdown"], default="text",
+        help="what stdout shows (default: text); html and markdown are the reports for support")
     add("--dns-server", action="append", default=[], metavar="HOST[:PORT]",
         help="ask this resolver (an IP address) instead of the system's; repeatable")
     add("--time-server", action="append", default=[], metavar="HOST[:PORT]",
@@ -59,11 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="URL that answers 204 on an open network, for the captive-portal check ('off' to disable)")
     add("--tls-warning-days", type=int, default=14, metavar="DAYS",
         help="warn when the certificate expires within DAYS (default 14)")
+    add("--history", metavar="PATH", help="append one JSON line per run to PATH (for scheduled runs)")
+    add("--webhook", metavar="URL",
+        help="POST a Slack/Teams-style JSON alert to URL when the status changes (needs --history)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in SUBCOMMANDS:
+        return _subcommand(args[0], args[1:])
     try:
         options = build_parser().parse_args(args)
         return _run(options)
@@ -76,6 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the agent failing is UNKNOWN with a reason, not a traceback
         sys.stderr.write(f"diagnose: internal error: {type(exc).__name__}: {exc}\n")
         return EXIT_UNKNOWN
+
+
+def _subcommand(name: str, argv: list[str]) -> int:
+    """`serve` and `report` have their own options; their modules load only when asked for."""
+    if name == "serve":
+        from agent.serve import command
+    else:
+        from agent.report_cmd import main as command
+    return command(argv)
 
 
 def _run(options: argparse.Namespace) -> int:

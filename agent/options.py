@@ -30,6 +30,8 @@ class Run:
     json_path: str | None
     stdout_format: str
     secrets: list[str] = field(default_factory=list)
+    history: str | None = None
+    webhook: str | None = None
 
 
 def parse_endpoint(text: str, option: str, default_port: int, need_ip: bool) -> tuple[str, int]:
@@ -129,4 +131,21 @@ def build_run(options: argparse.Namespace) -> Run:
     only = probe_names(options.only, "--only")
     skip = probe_names(options.skip, "--skip") or set()
     secrets = [s for s in (os.environ.get(credentials.ENV_PASSWORD), creds and creds.password.get_secret_value()) if s]
-    return Run(target, config, only, skip, json_path, options.format, secrets)
+    history, webhook = scheduled_outputs(options)
+    return Run(target, config, only, skip, json_path, options.format, secrets, history, webhook)
+
+
+def scheduled_outputs(options: argparse.Namespace) -> tuple[str | None, str | None]:
+    """--history and --webhook, checked: the alert compares with the status kept beside the history."""
+    history, webhook = getattr(options, "history", None), getattr(options, "webhook", None)
+    if options.json == "-" and options.format in ("html", "markdown"):
+        raise UsageError(f"--json - and --format {options.format} would both write to stdout: pick one")
+    if webhook is None:
+        return history, None
+    if history is None:
+        raise UsageError("--webhook needs --history PATH: the last status, to alert only on a change, is kept there")
+    try:
+        Target.parse(webhook)
+    except TargetError as exc:
+        raise UsageError(f"--webhook: {exc}") from None
+    return history, webhook

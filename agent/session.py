@@ -40,7 +40,7 @@ async def _diagnose_until_signalled(run: Run, progress: Progress) -> Report:
 
 def execute(run: Run) -> int:
     """Run the diagnosis and write its outputs; return the contract's exit code."""
-    json_to_stdout = run.json_path == "-" or run.stdout_format == "json"
+    json_to_stdout = run.json_path == "-" or run.stdout_format != "text"
     human = Console(stderr=json_to_stdout, highlight=False)
     with Progress(human, select(run.only, run.skip)) as progress:
         report = asyncio.run(_diagnose_until_signalled(run, progress))
@@ -50,6 +50,14 @@ def execute(run: Run) -> int:
     if run.stdout_format == "json":
         if run.json_path != "-":
             sys.stdout.write(document)
+    elif run.stdout_format in ("html", "markdown"):
+        from agent.report_cmd import render
+
+        sys.stdout.write(render(report, run.stdout_format, secrets=run.secrets))
     else:
         text.render(report, human)
+    if run.history is not None:
+        from agent.scheduled import after_run
+
+        after_run(report, run.history, run.webhook)
     return report.exit_code

@@ -43,7 +43,8 @@ def render(report: Report) -> str:
         lines.append("")
     lines += ["### Checks", "", "| Check | Result | Time | Summary |", "| --- | --- | --- | --- |"]
     for probe in report.probes:
-        summary = probe.summary + (f" ({probe.reason})" if probe.reason else "")
+        reason = probe.reason if probe.reason and probe.reason not in probe.summary else None
+        summary = probe.summary + (f" ({reason})" if reason else "")
         lines.append(f"| {probe.name} | {probe.status} | {probe.duration_ms} ms | {_cell(summary)} |")
     lines += ["", "### Support details", ""]
     lines += [f"- **{_inline(key)}:** {value}" for key, value in _support_rows(report)]

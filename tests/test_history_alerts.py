@@ -137,3 +137,35 @@ def test_unreachable_receiver(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert alerts.notify(f"http://127.0.0.1:{port}/hook", _run("critical", 0), tmp_path / "s.json") is False
     assert "alert not delivered: ConnectError" in capsys.readouterr().err
     assert not (tmp_path / "s.json").exists()
+
+
+SKIP = "browser,login,clock,sso,status_page"
+
+
+def test_scheduled_runs_through_the_command_line(tmp_path: Path, receiver: Receiver) -> None:
+    """Two healthy runs then a refused port: two history lines per target state, one alert, exit codes kept."""
+    from agent.cli import main
+
+    history_path = tmp_path / "history.jsonl"
+    with WebServer({"/login": Page("<form><input type=password></form>")}) as portal:
+        common = ["--skip", SKIP, "--captive-check", "off", "--history", str(history_path),
+                  "--webhook", receiver.url, "--format", "json"]
+        assert main([portal.url("/login"), *common]) == 0
+        assert main([portal.url("/login"), *common]) == 0
+    assert receiver.bodies == []
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/login"
+    assert main([closed, *common]) == 2
+    assert main([closed, *common]) == 2
+    rows = history.read(history_path)
+    assert [(r["status"], r["causes"]) for r in rows] == [
+        ("ok", []), ("ok", []), ("critical", ["network.refused"]), ("critical", ["network.refused"])]
+    assert len(receiver.bodies) == 1 and receiver.bodies[0]["diagnose"]["causes"][0]["id"] == "network.refused"
+
+
+def test_webhook_without_history_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from agent.cli import main
+
+    assert main(["https://portal.example.com/", "--webhook", "http://127.0.0.1:9/hook"]) == 3
+    assert "--webhook needs --history" in capsys.readouterr().err

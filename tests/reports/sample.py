@@ -66,7 +66,7 @@ def make_report(
                                       summary="certificate expired 3 days ago")]),
         ProbeResult(name="clock", status="pass", duration_ms=40, summary="offset 0.4 s",
                     evidence=Evidence(offset_seconds=0.4)),
-        ProbeResult(name="login", status="skip", summary="no credentials given", reason="no credentials"),
+        ProbeResult(name="login", status="skip", summary="no credentials given", reason="DIAGNOSE_USERNAME is not set"),
     ]
     return Report(
         tool=ToolInfo(version="0.1.0"),

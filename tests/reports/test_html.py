@@ -115,3 +115,29 @@ def test_first_screen_in_chromium_shows_the_cause(tmp_path: Path) -> None:
     dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()],
                          check=True, capture_output=True, timeout=60, text=True).stdout
     assert "What is wrong and what to do" in dom and "Tell the portal's operator" in dom
+
+
+def test_report_command_renders_a_saved_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from agent.cli import main
+
+    (tmp_path / "login.png").write_bytes(png_bytes())
+    saved = tmp_path / "report.json"
+    saved.write_text(make_report(screenshot=Path("login.png")).model_dump_json(indent=2))
+    out_html, out_md = tmp_path / "out" / "r.html", tmp_path / "r.md"
+    out_html.parent.mkdir()
+    assert main(["report", str(saved), "--html", str(out_html), "--markdown", str(out_md)]) == 0
+    assert "data:image/png;base64," in out_html.read_text()
+    assert out_md.read_text().startswith("## Login diagnosis: CRITICAL")
+    assert main(["report", str(saved)]) == 0
+    assert "### 1. The portal's certificate has expired" in capsys.readouterr().out
+
+
+def test_report_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from agent.cli import main
+
+    (tmp_path / "x.json").write_text('{"status": "ok"}')
+    assert main(["report", str(tmp_path / "x.json"), "--html", str(tmp_path / "x.html")]) == 3
+    assert "is not a diagnose JSON report" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "missing.json")]) == 3
+    assert "cannot read" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()

@@ -26,7 +26,7 @@ def test_symptoms_name_their_root() -> None:
 def test_probe_table_rows() -> None:
     text = markdown.render(make_report())
     assert "| tls | fail | 80 ms | certificate expired |" in text
-    assert "| login | skip | 0 ms | no credentials given (no credentials) |" in text
+    assert "| login | skip | 0 ms | no credentials given (DIAGNOSE\\_USERNAME is not set) |" in text
 
 
 def test_hostile_text_stays_text() -> None:
