@@ -118,13 +118,24 @@ def parse(data: dict, path: Path) -> Loaded:
         raise ConfigError(f"{path}: {where}: {first['msg']}") from None
     base = path.parent
     try:
-        host, port = parse_endpoint(raw.listen, "listen", DEFAULT_PORT, need_ip=False)
+        host, port = parse_listen(raw.listen)
         extra = _relative(raw.profile_file, base)
         profiles = load_profiles(extra) if any(s.profile for s in raw.targets.values()) else {}
         targets = {name: _monitored(name, spec, profiles, base) for name, spec in raw.targets.items()}
     except (UsageError, ProfileError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
     return Loaded(host=host, port=port, concurrency=raw.concurrency, max_timeout=raw.max_timeout, targets=targets)
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """HOST:PORT, [IPv6]:PORT or :PORT (every interface); port 0 lets the OS pick one."""
+    host, sep, port_text = text.strip().rpartition(":")
+    if not sep:
+        host, port_text = text.strip(), str(DEFAULT_PORT)
+    host = host.removeprefix("[").removesuffix("]") or "0.0.0.0"
+    if not port_text.isdigit() or int(port_text) > 65535 or any(c.isspace() or c in "/@" for c in host):
+        raise UsageError(f"listen: {text!r} is not HOST:PORT (e.g. 0.0.0.0:{DEFAULT_PORT} or [::]:{DEFAULT_PORT})")
+    return host, int(port_text)
 
 
 def _monitored(name: str, spec: TargetSpec, profiles: dict, base: Path) -> Monitored:

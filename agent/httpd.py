@@ -59,6 +59,8 @@ async def start(handler: Handler, host: str, port: int) -> asyncio.Server:
             await _serve(reader, writer, handler)
         except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
             pass
+        except asyncio.CancelledError:
+            pass  # the server is shutting down: this task ends here, quietly
         finally:
             writer.close()
             with contextlib.suppress(Exception):

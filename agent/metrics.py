@@ -27,8 +27,8 @@ def probe_answer(report: Report) -> bytes:
     def gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
         return Gauge(name, doc, labels, registry=registry)
 
-    gauge("probe_success", "1 when nothing blocks logging in (status ok or warning)").set(
-        1 if report.status in ("ok", "warning") else 0
+    gauge("probe_success", "1 when nothing blocks logging in and the login page answered").set(
+        1 if succeeded(report) else 0
     )
     gauge("probe_duration_seconds", "How long the diagnosis took").set(report.duration_ms / 1000)
     gauge("diagnose_status", "Overall status: 0 ok, 1 warning, 2 critical, 3 unknown (the exit code)").set(
@@ -60,6 +60,13 @@ def probe_answer(report: Report) -> bytes:
             status.labels(result.name, name).set(1 if result.status == name else 0)
         duration.labels(result.name).set(result.duration_ms / 1000)
     return generate_latest(registry)
+
+
+def succeeded(report: Report) -> bool:
+    """Status ok or warning, and the login page answered when it was fetched, as blackbox's http prober means it."""
+    http = next((p for p in report.probes if p.name == "http"), None)
+    answered = http is None or http.status in ("pass", "warn", "skip")
+    return report.status in ("ok", "warning") and answered
 
 
 def failed_answer(reason: str) -> bytes:
