@@ -214,7 +214,7 @@ def _relay(a: socket.socket, b: socket.socket) -> None:
         sock.settimeout(0.2)
     idle = 0.0
     while idle < _IDLE:
-        ready = [s for s in (a, b) if isinstance(s, ssl.SSLSocket) and s.pending()]
+        ready: list[socket.socket] = [s for s in (a, b) if isinstance(s, ssl.SSLSocket) and s.pending()]
         ready = ready or select.select([a, b], [], [], 0.5)[0]
         if not ready:
             idle += 0.5

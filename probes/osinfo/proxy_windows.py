@@ -10,6 +10,7 @@ settings come from `netsh winhttp show proxy`.
 from __future__ import annotations
 
 import re
+import sys
 
 from probes.osinfo import SystemProxy
 from probes.osinfo.commands import run_sync
@@ -98,7 +99,9 @@ def parse_netsh_winhttp(text: str) -> SystemProxy:
 
 def read_wininet() -> SystemProxy:
     """The current user's WinINET settings, straight from the registry."""
-    import winreg  # Windows only
+    if sys.platform != "win32":
+        raise OSError("the registry exists only on Windows")
+    import winreg
 
     values: dict[str, str | int] = {}
     with winreg.OpenKey(winreg.HKEY_CURRENT_USER, _INTERNET_SETTINGS) as key:
