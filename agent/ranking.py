@@ -48,7 +48,7 @@ EXPLAINS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (TLS_FAILURES, PAGE_SYMPTOMS + ("portal.redirect_loop", "portal.outage", "sso.idp_unreachable")),
     (("portal.maintenance",), ("portal.outage", "portal.maintenance_scheduled", "portal.redirect_loop")
      + PAGE_SYMPTOMS),
-    (("portal.outage",), PAGE_SYMPTOMS),
+    (("portal.outage", "portal.not_found", "portal.access_denied"), PAGE_SYMPTOMS),
     (("sso.idp_unreachable", "sso.idp_cert_expired"), ("portal.outage", "portal.redirect_loop") + PAGE_SYMPTOMS),
     (("browser.cookies_blocked",), ("portal.redirect_loop", "browser.login_form_missing", "account.*")),
     (("portal.redirect_loop",), ("browser.script_error", "browser.login_form_missing", "account.*")),

@@ -2,7 +2,8 @@
 
 Kept apart from the fetching so the rules read as a table: a 503 with Retry-After, or
 a page saying it is down for maintenance now, is maintenance; any other 5xx is an
-outage; maintenance announced on an otherwise working page is a warning.
+outage; 403/404/410/451 mean the address is wrong or this workstation is refused;
+maintenance announced on an otherwise working page is a warning.
 """
 
 from __future__ import annotations
@@ -15,6 +16,15 @@ from probes.base import Finding
 
 if TYPE_CHECKING:
     from probes.http import HttpEvidence
+
+
+# Final answers of the login URL that stop a login before any form is shown.
+CLIENT_ERRORS: dict[int, tuple[str, str]] = {
+    403: ("portal.access_denied", "the portal (or a firewall in front of it) refuses this workstation's requests"),
+    404: ("portal.not_found", "there is no login page at this address"),
+    410: ("portal.not_found", "the login page at this address was removed"),
+    451: ("portal.access_denied", "the portal refuses requests from this location"),
+}
 
 
 def classify(evidence: HttpEvidence, now: datetime) -> list[Finding]:
@@ -38,6 +48,13 @@ def classify(evidence: HttpEvidence, now: datetime) -> list[Finding]:
             summary=f"the login URL answers with a server error: {status} {evidence.reason_phrase}",
             evidence=[answered] + ([f"Server: {data['server']}"] if "server" in data else []),
             data=data,
+        )]
+    if status in CLIENT_ERRORS:
+        cause, meaning = CLIENT_ERRORS[status]
+        return [Finding(
+            id=cause, severity="critical",
+            summary=f"the login URL answers {status} {evidence.reason_phrase}: {meaning}",
+            evidence=[answered], data={"status": status, "reason": evidence.reason_phrase, "url": evidence.final_url},
         )]
     if status < 400 and announced:
         return [Finding(

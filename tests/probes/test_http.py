@@ -206,3 +206,12 @@ async def test_untrusted_certificate_is_an_error_left_to_the_tls_probe(ca: trust
         result = await _run(server.url("/login"))
     assert result.status == "error" and result.findings == []
     assert "TLS handshake failed" in (result.reason or "")
+
+
+@pytest.mark.parametrize(("status", "cause"), [(404, "portal.not_found"), (410, "portal.not_found"),
+                                               (403, "portal.access_denied")])
+async def test_login_url_refusing_or_missing(status: int, cause: str) -> None:
+    with WebServer({"/login": Page("<h1>Nope</h1>", status=status)}) as web:
+        ctx = ProbeContext(Target.parse(web.url("/login")), RunConfig(), proxy=ProxySettings())
+        result = await HttpProbe().run(ctx)
+    assert [f.id for f in result.findings] == [cause] and result.status == "fail"
