@@ -6,26 +6,16 @@ import platform
 import socket
 import sys
 from datetime import datetime
-from urllib.parse import urlsplit, urlunsplit
 
 from probes.proxy_settings import ProxySettings
 from reports.models import Workstation
 
 
-def redact_url(url: str) -> str:
-    """The URL with any user:password@ part replaced, so proxy credentials never reach a report."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = "***@" + host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def timezone_name() -> str:
     now = datetime.now().astimezone()
     offset = now.strftime("%z")
-    return f"{now.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+    utc = f"UTC{offset[:3]}:{offset[3:]}"
+    return "UTC" if offset == "+0000" and now.tzname() == "UTC" else f"{now.tzname()} ({utc})"
 
 
 def os_description() -> str:
@@ -45,10 +35,5 @@ def describe(proxy: ProxySettings) -> Workstation:
         timezone=timezone_name(),
         local_time=datetime.now().astimezone().isoformat(timespec="seconds"),
         python=sys.version.split()[0],
-        proxy={
-            "source": proxy.source,
-            "proxies": {scheme: redact_url(url) for scheme, url in proxy.proxies.items()},
-            "no_proxy": proxy.no_proxy,
-            "pac_url": proxy.pac_url,
-        },
+        proxy=proxy.model_dump(mode="json"),  # credentials in proxy URLs are redacted by the model
     )
