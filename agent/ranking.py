@@ -41,7 +41,7 @@ EXPLAINS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (PROXY_FAILURES, CONNECT_FAILURES + PORTAL_SIDE),
     (CONNECT_FAILURES, PORTAL_SIDE),
     (("dns.mismatch",), CONNECT_FAILURES + ("tls.hostname_mismatch", "tls.untrusted_issuer")),
-    (("vpn.interference",), CONNECT_FAILURES + ("tls.handshake_failure",)),
+    (("vpn.interference",), ("network.unreachable", "tls.handshake_failure")),
     (("clock.skew",), ("tls.cert_expired", "tls.cert_not_yet_valid", "tls.expiring_soon", "sso.idp_cert_expired")),
     (("tls.intercepted",), ("tls.untrusted_issuer", "tls.hostname_mismatch", "tls.incomplete_chain",
                             "tls.handshake_failure")),
@@ -86,7 +86,6 @@ CONDITIONS: dict[tuple[str, str], Condition] = {
     ("clock.skew", "tls.cert_not_yet_valid"): _clock_explains_validity,
     ("clock.skew", "tls.expiring_soon"): _clock_explains_validity,
     ("clock.skew", "sso.idp_cert_expired"): _clock_explains_validity,
-    ("vpn.interference", "network.refused"): _vpn_explains_network,
     ("vpn.interference", "network.unreachable"): _vpn_explains_network,
 }
 
