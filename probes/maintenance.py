@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
+
+from probes.maintenance_window import current_or_next, find_windows
 
 MaintenanceGroup = Literal["now", "announced"]
 
@@ -30,6 +33,8 @@ class MaintenanceMatch(BaseModel):
     group: MaintenanceGroup
     sentence: str
     phrase: str
+    start: datetime | None = None
+    end: datetime | None = None
 
 
 @cache
@@ -75,3 +80,25 @@ def _clip(sentence: str, hit: re.Match[str]) -> str:
     half = (_MAX_SENTENCE - len(hit.group(0))) // 2
     start = max(0, hit.start() - half)
     return sentence[start : start + _MAX_SENTENCE].strip()
+
+
+def with_windows(
+    matches: list[MaintenanceMatch], now: datetime, default_tz: tzinfo | None = None
+) -> list[MaintenanceMatch]:
+    """Regroup by the window a sentence announces: one that contains `now` is `now`, a later one `announced`.
+
+    A sentence whose announced window is over is dropped ("maintenance Saturday 10 PM - 2 AM"
+    read on Sunday noon), unless it says the portal is down now: a page still saying so is
+    still down. Sentences without a window keep the group their wording gave them.
+    """
+    timed: list[MaintenanceMatch] = []
+    for match in matches:
+        window = current_or_next(find_windows(match.sentence, now, default_tz), now)
+        if window is None:
+            over = bool(find_windows(match.sentence, now, default_tz))
+            if not over or match.group == "now":
+                timed.append(match)
+            continue
+        group: MaintenanceGroup = "now" if window.state(now) == "now" else "announced"
+        timed.append(match.model_copy(update={"group": group, "start": window.start, "end": window.end}))
+    return timed

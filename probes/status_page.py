@@ -20,7 +20,7 @@ from pydantic import Field
 from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
 from probes.host_lookup import get, lookup, needs_pinning
 from probes.httpclient import client_for, tls_error
-from probes.maintenance_window import Window
+from probes.maintenance import MaintenanceMatch
 from probes.page_text import read_page
 from probes.status_html import wording_findings
 from probes.statuspage_summary import Summary, looks_like_summary, read_summary, summary_findings
@@ -41,7 +41,7 @@ class StatusPageEvidence(Evidence):
     source: Literal["statuspage_api", "html"] | None = None
     summary: Summary | None = None
     sentences: list[str] = Field(default_factory=list, description="status and maintenance wording, quoted")
-    windows: list[Window] = Field(default_factory=list, description="maintenance windows read from the wording")
+    maintenance: list[MaintenanceMatch] = Field(default_factory=list, description="maintenance sentences, timed")
 
 
 class StatusPageProbe:
@@ -95,7 +95,7 @@ class StatusPageProbe:
         evidence.source = "html"
         page = read_page(response.text[:MAX_BODY])
         wording = list(getattr(ctx.config.profile, "maintenance_wording", None) or [])
-        evidence.sentences, evidence.windows, findings = wording_findings(
+        evidence.sentences, evidence.maintenance, findings = wording_findings(
             page.text, ctx.now(), wording, [f"status page: {url}"]
         )
         return findings

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from probes.maintenance import find_maintenance, with_windows
 from probes.maintenance_window import Window, current_or_next, find_windows
 
 SAT_EVENING = datetime(2026, 12, 5, 23, 30, tzinfo=UTC)  # Saturday 18:30 in New York
@@ -97,3 +98,23 @@ def test_default_zone_is_used_without_a_zone_word() -> None:
     plus_two = timezone(timedelta(hours=2))
     [window] = find_windows("on 2026-12-05 from 22:00 to 23:00", SAT_EVENING, default_tz=plus_two)
     assert window.start.isoformat() == "2026-12-05T22:00:00+02:00"
+
+
+@pytest.mark.parametrize(
+    ("now", "groups"),
+    [
+        (SAT_EVENING, ["announced", "now"]),  # before the window: announced, with its times
+        (SUN_NIGHT, ["now", "now"]),  # inside it: the announcement now means down
+    ],
+)
+def test_with_windows_regroups_page_sentences(now: datetime, groups: list[str]) -> None:
+    text = "The portal will be down for maintenance Saturday 10 PM - 2 AM ET. We are down for maintenance."
+    matches = with_windows(find_maintenance(text), now)
+    assert [m.group for m in matches] == groups
+    assert matches[0].start is not None and matches[0].start.isoformat() == "2026-12-05T22:00:00-05:00"
+    assert matches[1].start is None
+
+
+def test_with_windows_drops_a_past_announcement() -> None:
+    text = "Planned maintenance on 2026-11-20 from 22:00 to 23:00 UTC."
+    assert with_windows(find_maintenance(text), SAT_EVENING) == []
