@@ -15,7 +15,6 @@ python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --config-settings editable_mode=compat -e ".[test]"
 # Byte-compile ahead: where PYTHONDONTWRITEBYTECODE is set, every run would otherwise compile the sources again.
 .venv/bin/python -m compileall -q agent probes reports demo >/dev/null
