@@ -1,0 +1,43 @@
+# The agent in a container: one-shot or scheduled runs (`docker run IMAGE https://portal/login`)
+# and the Prometheus exporter (`docker run -p 9471:9471 IMAGE serve --config /etc/diagnose/exporter.toml`).
+# Chromium comes from Debian through the same script CI runs on its host; nothing else is
+# downloaded at build time but Debian and PyPI packages.
+FROM python:3.11-slim-bookworm
+
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="diagnose" \
+      org.opencontainers.image.description="Finds out why logging in to a web portal fails: DNS, network, proxy, TLS, clock, HTTP, browser, SSO and account causes, ranked; Prometheus exporter included." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="docker.io/library/python:3.11-slim-bookworm"
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+
+COPY scripts/install-system-deps.sh /usr/local/lib/diagnose/install-system-deps.sh
+RUN bash /usr/local/lib/diagnose/install-system-deps.sh --runtime --clean
+
+WORKDIR /usr/src/diagnose
+COPY pyproject.toml README.md ./
+COPY agent ./agent
+COPY probes ./probes
+COPY reports ./reports
+COPY demo ./demo
+RUN pip install --no-cache-dir . \
+    && rm -rf /usr/src/diagnose \
+    && useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin diagnose
+
+USER 10001:10001
+WORKDIR /home/diagnose
+
+EXPOSE 9471
+# Healthy when a one-shot run; for `serve`, when /-/healthy answers on the configured port.
+HEALTHCHECK --interval=30s --timeout=6s --start-period=10s --retries=3 \
+    CMD ["python", "-m", "agent.healthcheck"]
+
+ENTRYPOINT ["diagnose"]
+CMD ["--help"]
