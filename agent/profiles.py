@@ -9,6 +9,7 @@ traceback. A profile from `--profile-file` replaces a built-in one of the same n
 from __future__ import annotations
 
 import difflib
+import json
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -105,6 +106,20 @@ def _wording(error: Any) -> str:
         wording = "must be " + message.removeprefix("Input should be ").replace("a valid ", "a ", 1)
         return ("unknown name: " if "[key]" in error["loc"] else "") + wording
     return message[:1].lower() + message[1:]
+
+
+def dump_profile(profile: Profile) -> str:
+    """`profile` as a TOML `[portal.<name>]` table that `parse_profiles` reads back unchanged."""
+    data = profile.model_dump(exclude_defaults=True, exclude={"name"})
+    lines = [f"[portal.{profile.name}]"]
+    tables: list[str] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables.append(f"\n[portal.{profile.name}.{key}]")
+            tables += [f"{k} = {json.dumps(v)}" for k, v in value.items() if v not in (None, [])]
+        else:
+            lines.append(f"{key} = {json.dumps(value)}")  # a JSON string or list of strings is valid TOML
+    return "\n".join(lines + tables) + "\n"
 
 
 def close_matches(name: str, profiles: dict[str, Profile]) -> list[str]:

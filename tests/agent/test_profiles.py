@@ -11,8 +11,10 @@ from agent.profiles import (
     NpiError,
     ProfileError,
     check_npi,
+    dump_profile,
     format_profiles,
     load_profiles,
+    parse_profiles,
     unknown_profile_message,
 )
 from probes.profile import Profile
@@ -136,3 +138,9 @@ def test_invalid_npi(npi: str, problem: str) -> None:
     with pytest.raises(NpiError) as caught:
         check_npi(npi)
     assert str(caught.value) == f"--npi {npi!r}: {problem}"
+
+
+def test_dump_profile_round_trips() -> None:
+    for profile in load_profiles().values():
+        text = dump_profile(profile)
+        assert parse_profiles(text, "dumped.toml") == {profile.name: profile}
