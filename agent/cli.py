@@ -15,7 +15,7 @@ from typing import NoReturn
 from agent import __version__
 
 EXIT_UNKNOWN = 3
-SUBCOMMANDS = ("serve", "report")
+SUBCOMMANDS = ("serve", "report", "demo")
 PROBE_HELP = "dns, network, proxy, tls, clock, http, status_page, browser, sso, login"
 
 
@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="browser to drive: chromium, chrome, msedge or an executable path (default: the first found)")
     add("--timeout", type=float, default=20.0, metavar="SECONDS", help="deadline for the whole run (default 20)")
     add("--profile-file", metavar="PATH", help="a TOML file of portal profiles")
+    add("--list-profiles", action="store_true", help="list the portal profiles (built-in and --profile-file)")
+    add("--npi", metavar="NUMBER", help="the practice's NPI (10 digits, checked), for the support section")
+    add("--provider-id", metavar="ID", help="the portal's provider ID, for the support section")
+    add("--tax-id", metavar="EIN", help="the practice's tax ID (EIN, 12-3456789), for the support section")
+    add("--practice-name", metavar="NAME", help="the practice's name, for the support section")
     add("--only", metavar="NAMES", help=f"comma-separated probes to run ({PROBE_HELP})")
     add("--skip", metavar="NAMES", help="comma-separated probes to leave out")
     add("--credentials-file", metavar="PATH", help="file with 'username = ...' and 'password = ...' lines")
@@ -91,12 +96,22 @@ def _subcommand(name: str, argv: list[str]) -> int:
     """`serve` and `report` have their own options; their modules load only when asked for."""
     if name == "serve":
         from agent.serve import command
+    elif name == "demo":
+        from agent.demo_command import main as command
     else:
         from agent.report_cmd import main as command
     return command(argv)
 
 
 def _run(options: argparse.Namespace) -> int:
+    if options.list_profiles:
+        from agent.profiles import ProfileError, list_profiles
+
+        try:
+            sys.stdout.write(list_profiles(options.profile_file) + "\n")
+        except ProfileError as exc:
+            raise UsageError(str(exc)) from None
+        return 0
     from agent.options import build_run
 
     run = build_run(options)

@@ -16,6 +16,7 @@ from agent import credentials
 from agent.cli import UsageError
 from agent.registry import PROBES
 from probes.base import RunConfig
+from probes.profile import Profile
 from probes.target import Target, TargetError
 
 
@@ -87,6 +88,18 @@ def check_ca_bundle(path_text: str) -> Path:
     return path
 
 
+def profile_options(options: argparse.Namespace) -> tuple[Target, Profile | None, dict[str, str]]:
+    """TARGET as a URL or a profile name, and the identifiers for support (--npi...), checked."""
+    from agent.profiles import IdentifierError, ProfileError, resolve_target, support_identifiers
+
+    try:
+        target, profile = resolve_target(options.target, options.profile_file)
+        identifiers = support_identifiers(options.npi, options.provider_id, options.tax_id, options.practice_name)
+    except (ProfileError, TargetError, IdentifierError) as exc:
+        raise UsageError(str(exc)) from None
+    return target, profile, identifiers
+
+
 def build_run(options: argparse.Namespace) -> Run:
     if options.target is None:
         raise UsageError("no TARGET given: pass the login page's URL or a profile name")
@@ -94,10 +107,7 @@ def build_run(options: argparse.Namespace) -> Run:
         raise UsageError(f"--timeout must be between 0 and 3600 seconds (got {options.timeout:g})")
     if options.tls_warning_days < 0:
         raise UsageError("--tls-warning-days must not be negative")
-    try:
-        target = Target.parse(options.target)
-    except TargetError as exc:
-        raise UsageError(str(exc)) from None
+    target, profile, identifiers = profile_options(options)
     if options.status_page:
         try:
             Target.parse(options.status_page)
@@ -120,7 +130,9 @@ def build_run(options: argparse.Namespace) -> Run:
         dns_servers=[parse_endpoint(s, "--dns-server", 53, need_ip=True) for s in options.dns_server],
         time_servers=[parse_endpoint(s, "--time-server", 123, need_ip=False) for s in options.time_server],
         ca_bundle=check_ca_bundle(options.ca_bundle) if options.ca_bundle else None,
-        status_page=options.status_page,
+        status_page=options.status_page or (profile.status_page if profile else None),
+        profile=profile,
+        identifiers=identifiers,
         browser=options.browser,
         timeout=options.timeout,
         credentials=creds,

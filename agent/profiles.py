@@ -18,14 +18,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from probes.profile import Profile
+from probes.target import Target
 
 
 class ProfileError(Exception):
     """A profile file that cannot be used; str() is one line: file, portal, field, problem."""
 
 
-class NpiError(ValueError):
-    """A National Provider Identifier that is not one; str() says why in one line."""
+class IdentifierError(ValueError):
+    """An identifier for support (NPI, tax ID) that is not one; str() says why in one line."""
 
 
 def load_profiles(extra: Path | None = None) -> dict[str, Profile]:
@@ -137,6 +138,11 @@ def unknown_profile_message(name: str, profiles: dict[str, Profile]) -> str:
     )
 
 
+def list_profiles(profile_file: str | None = None) -> str:
+    """What `diagnose --list-profiles` prints."""
+    return format_profiles(load_profiles(Path(profile_file) if profile_file else None))
+
+
 def format_profiles(profiles: dict[str, Profile]) -> str:
     """The `--list-profiles` table: name, title and login URL, one portal a line."""
     if not profiles:
@@ -148,13 +154,56 @@ def format_profiles(profiles: dict[str, Profile]) -> str:
     )
 
 
+def resolve_target(text: str, profile_file: str | None = None) -> tuple[Target, Profile | None]:
+    """TARGET as a URL, or as the name of a profile (built-in or from `profile_file`).
+
+    A URL that is some profile's login URL gets that profile too. Raises ProfileError
+    (a bad profile file, an unknown name) or TargetError (a malformed URL).
+    """
+    extra = Path(profile_file) if profile_file else None
+    profiles = load_profiles(extra)
+    if "://" in text:
+        target = Target.parse(text)
+        profile = next((p for p in profiles.values() if _same_url(p.login_url, target)), None)
+        return (target.model_copy(update={"profile": profile.name}), profile) if profile else (target, None)
+    profile = profiles.get(text.strip().lower())
+    if profile is not None:
+        return Target.parse(profile.login_url, profile=profile.name), profile
+    if any(c in text for c in "./:"):
+        return Target.parse(text), None  # a host name without a scheme: Target says what is missing
+    raise ProfileError(unknown_profile_message(text.strip(), profiles))
+
+
+def _same_url(login_url: str, target: Target) -> bool:
+    try:
+        return Target.parse(login_url).url == target.url
+    except ValueError:
+        return False
+
+
+def support_identifiers(npi: str | None, provider_id: str | None, tax_id: str | None,
+                        practice_name: str | None) -> dict[str, str]:
+    """The identifiers given on the command line, checked, as the report's support section lists them."""
+    found = {"npi": check_npi(npi) if npi is not None else None, "provider_id": provider_id,
+             "tax_id": check_tax_id(tax_id) if tax_id is not None else None, "practice_name": practice_name}
+    return {k: v.strip() for k, v in found.items() if v is not None and v.strip()}
+
+
+def check_tax_id(value: str) -> str:
+    """A US tax ID (EIN) as 12-3456789: nine digits, the dash optional."""
+    digits = value.strip().replace("-", "")
+    if not (len(digits) == 9 and digits.isascii() and digits.isdigit()):
+        raise IdentifierError(f"--tax-id {value!r}: a tax ID (EIN) is 9 digits, e.g. 12-3456789")
+    return f"{digits[:2]}-{digits[2:]}"
+
+
 def check_npi(value: str) -> str:
     """`value` when it is a valid NPI: 10 digits, the last the Luhn check digit of 80840 + the first 9."""
     npi = value.strip()
     if not (len(npi) == 10 and npi.isascii() and npi.isdigit()):
-        raise NpiError(f"--npi {value!r}: an NPI is exactly 10 digits")
+        raise IdentifierError(f"--npi {value!r}: an NPI is exactly 10 digits")
     if _luhn_check_digit("80840" + npi[:9]) != int(npi[9]):
-        raise NpiError(f"--npi {value!r}: the check digit does not match (a typing error?)")
+        raise IdentifierError(f"--npi {value!r}: the check digit does not match (a typing error?)")
     return npi
 
 

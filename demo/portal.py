@@ -140,10 +140,14 @@ class DemoPortal:
         ]
 
     def environment(self) -> dict[str, str]:
-        """Environment variables of the workstation the demo plays: its proxy, and the demo account."""
-        env: dict[str, str] = {}
-        if self.proxy_url:
-            env.update(HTTPS_PROXY=self.proxy_url, HTTP_PROXY=self.proxy_url, NO_PROXY="127.0.0.1,localhost")
+        """Environment variables of the workstation the demo plays: its proxy (or none), the demo account.
+
+        Proxy variables are always set, empty when the fault has no proxy, so a proxy of the
+        machine running the demo does not carry the demo's loopback traffic.
+        """
+        proxy = self.proxy_url or ""
+        env = {name: proxy for base in ("https_proxy", "http_proxy") for name in (base, base.upper())}
+        env.update(all_proxy="", ALL_PROXY="", no_proxy="127.0.0.1,localhost", NO_PROXY="127.0.0.1,localhost")
         username = "demo.user" if self.fault.user == "wrong.password" else self.fault.user
         env.update(DIAGNOSE_USERNAME=username, DIAGNOSE_PASSWORD=ACCOUNTS[self.fault.user][0])
         return env

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from agent.profiles import (
-    NpiError,
+    IdentifierError,
     ProfileError,
     check_npi,
     dump_profile,
@@ -135,7 +135,7 @@ def test_valid_npi(npi: str) -> None:
     ],
 )
 def test_invalid_npi(npi: str, problem: str) -> None:
-    with pytest.raises(NpiError) as caught:
+    with pytest.raises(IdentifierError) as caught:
         check_npi(npi)
     assert str(caught.value) == f"--npi {npi!r}: {problem}"
 
