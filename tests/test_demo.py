@@ -1,0 +1,141 @@
+"""The demo portal: it starts and stops cleanly, and every fault it plays is found by the real agent.
+
+The end-to-end runs go through the real command line (`diagnose demo --fault NAME`), in
+process, and check the first cause of the JSON report. Faults only a browser sees run
+with the browser; the others skip it (and the login attempt) to stay fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+import ssl
+import threading
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from agent.cli import main
+from agent.engine import diagnose
+from demo.faults import FAULTS
+from demo.portal import PORTAL_HOST, DemoPortal
+from probes.base import RunConfig
+from probes.proxy_settings import ProxySettings
+from probes.target import Target
+
+SCHEMA = json.loads((Path(__file__).parent.parent / "reports" / "schema.json").read_text())
+HAS_BROWSER = any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome"))
+
+
+def run_demo(tmp_path: Path, *args: str) -> tuple[int, dict]:
+    report = tmp_path / "report.json"
+    code = main(["demo", *args, "--json", str(report), "--timeout", "15"])
+    document = json.loads(report.read_text())
+    jsonschema.validate(document, SCHEMA)
+    return code, document
+
+
+def fetch_login(demo: DemoPortal) -> bytes:
+    """GET /login the way a browser would: the name for SNI, the address from the demo's DNS."""
+    port = int(demo.target_url.rsplit(":", 1)[1].split("/")[0])
+    context = ssl.create_default_context(cafile=str(demo.ca_bundle))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, \
+            context.wrap_socket(raw, server_hostname=PORTAL_HOST) as tls:
+        tls.sendall(f"GET /login HTTP/1.1\r\nHost: {PORTAL_HOST}:{port}\r\nConnection: close\r\n\r\n".encode())
+        chunks = []
+        while chunk := tls.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_demo_starts_serves_and_stops_cleanly() -> None:
+    threads = threading.active_count()
+    with DemoPortal() as demo:
+        answer = fetch_login(demo)
+        workdir = demo.profile_file.parent
+        assert answer.startswith(b"HTTP/1.") and b" 200 " in answer.split(b"\r\n")[0]
+        assert b'type="password"' in answer and b'id="sign-in"' in answer
+        assert demo.environment()["DIAGNOSE_USERNAME"] == "demo.user"
+        assert demo.profile.login_url == demo.target_url
+    assert not workdir.exists()
+    with pytest.raises(OSError):
+        fetch_login(demo)
+    for _ in range(50):
+        if threading.active_count() <= threads:
+            break
+        threading.Event().wait(0.02)
+    assert threading.active_count() <= threads
+
+
+def test_unknown_fault_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown demo fault 'nope'"):
+        DemoPortal("nope")
+
+
+def test_list_faults(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--list-faults"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"{name} " in out for name in FAULTS)
+
+
+def test_unknown_fault_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--fault", "tls-expird"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("diagnose: demo: unknown fault 'tls-expird'; did you mean tls-expired")
+    assert "\n" not in err
+
+
+def test_config_overrides_drive_the_engine() -> None:
+    with DemoPortal("idp-cert-expired") as demo:
+        config = RunConfig(**demo.config_overrides(), timeout=10)
+        target = Target.parse(demo.target_url, profile="demo")
+        report = asyncio.run(diagnose(target, config, skip=frozenset({"browser", "login"}),
+                                      proxy=ProxySettings()))
+    assert [c.id for c in report.causes][:1] == ["sso.idp_cert_expired"]
+
+
+def test_healthy_demo_without_browser(tmp_path: Path) -> None:
+    code, report = run_demo(tmp_path, "--skip", "browser,login")
+    assert (code, report["status"], report["causes"]) == (0, "ok", [])
+    assert report["target"]["profile"] == "demo"
+    assert {p["name"]: p["status"] for p in report["probes"]}["sso"] == "pass"
+    assert {p["name"]: p["status"] for p in report["probes"]}["status_page"] == "pass"
+
+
+NETWORK_SIDE = [f for f in FAULTS.values() if not f.browser]
+BROWSER_SIDE = [f for f in FAULTS.values() if f.browser and f.family == "browser"]
+ACCOUNT_SIDE = [f for f in FAULTS.values() if f.family == "account"]
+
+
+@pytest.mark.parametrize("fault", NETWORK_SIDE, ids=lambda f: f.name)
+def test_fault_is_found(tmp_path: Path, fault) -> None:  # noqa: ANN001 - a demo.faults.Fault
+    code, report = run_demo(tmp_path, "--fault", fault.name, "--skip", "browser,login")
+    first = report["causes"][0]
+    assert first["id"] == fault.expect, [c["id"] for c in report["causes"]]
+    assert code == (1 if first["severity"] == "warning" else 2)
+
+
+@pytest.mark.skipif(not HAS_BROWSER, reason="no Chromium on this machine")
+@pytest.mark.parametrize("fault", BROWSER_SIDE, ids=lambda f: f.name)
+def test_browser_fault_is_found(tmp_path: Path, fault) -> None:  # noqa: ANN001 - a demo.faults.Fault
+    code, report = run_demo(tmp_path, "--fault", fault.name, "--skip", "login")
+    assert (code, report["causes"][0]["id"]) == (2, fault.expect), [c["id"] for c in report["causes"]]
+
+
+@pytest.mark.skipif(not HAS_BROWSER, reason="no Chromium on this machine")
+@pytest.mark.parametrize("fault", ACCOUNT_SIDE, ids=lambda f: f.name)
+def test_account_fault_is_found(tmp_path: Path, fault) -> None:  # noqa: ANN001 - a demo.faults.Fault
+    pytest.importorskip("probes.login")
+    code, report = run_demo(tmp_path, "--fault", fault.name)
+    assert (code, report["causes"][0]["id"]) == (2, fault.expect), [c["id"] for c in report["causes"]]
+    assert "demo-password" not in json.dumps(report)
+
+
+@pytest.mark.skipif(not HAS_BROWSER, reason="no Chromium on this machine")
+def test_healthy_demo_with_browser_and_login(tmp_path: Path) -> None:
+    code, report = run_demo(tmp_path)
+    assert (code, report["causes"]) == (0, []), [c["id"] for c in report["causes"]]
+    assert {p["name"]: p["status"] for p in report["probes"]}["browser"] == "pass"
