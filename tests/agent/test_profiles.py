@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from agent.cli import main
 from agent.profiles import (
     IdentifierError,
     ProfileError,
@@ -15,9 +18,12 @@ from agent.profiles import (
     format_profiles,
     load_profiles,
     parse_profiles,
+    resolve_target,
+    support_identifiers,
     unknown_profile_message,
 )
 from probes.profile import Profile
+from probes.target import TargetError
 
 BAD = Path(__file__).parent.parent / "data" / "profiles"
 
@@ -144,3 +150,69 @@ def test_dump_profile_round_trips() -> None:
     for profile in load_profiles().values():
         text = dump_profile(profile)
         assert parse_profiles(text, "dumped.toml") == {profile.name: profile}
+
+
+def test_resolve_target_by_name_url_and_login_url(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('[portal.acme]\ntitle = "Acme"\nlogin_url = "https://portal.acme.test/login"\n')
+    target, profile = resolve_target("acme", str(path))
+    assert (target.url, target.profile, profile and profile.name) == ("https://portal.acme.test/login", "acme", "acme")
+    target, profile = resolve_target("https://PORTAL.acme.test:443/login", str(path))
+    assert (target.profile, profile and profile.name) == ("acme", "acme")
+    target, profile = resolve_target("https://other.test/", str(path))
+    assert (target.profile, profile) == (None, None)
+    with pytest.raises(TargetError):
+        resolve_target("portal.acme.test")
+    with pytest.raises(ProfileError, match="did you mean acme"):
+        resolve_target("acmee", str(path))
+
+
+def test_support_identifiers() -> None:
+    assert support_identifiers("1234567893", " P-889 ", "123456789", "Main Street Clinic") == {
+        "npi": "1234567893", "provider_id": "P-889", "tax_id": "12-3456789", "practice_name": "Main Street Clinic",
+    }
+    assert support_identifiers(None, None, None, "") == {}
+    with pytest.raises(IdentifierError, match="a tax ID"):
+        support_identifiers(None, None, "12-345", None)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["dmeo"], "'dmeo' is neither a URL nor a known portal profile; did you mean demo? "
+                   "(diagnose --list-profiles shows them)"),
+        (["--npi", "1234567890", "https://portal.example.test/"],
+         "--npi '1234567890': the check digit does not match (a typing error?)"),
+        (["--profile-file", str(BAD / "unknown_field.toml"), "https://portal.example.test/"],
+         f"{BAD / 'unknown_field.toml'}: portal 'acme': staus_page: unknown field"),
+        (["--profile-file", str(BAD / "bad_toml.toml"), "--list-profiles"],
+         f"{BAD / 'bad_toml.toml'}: not valid TOML: Illegal character '\\n' (at line 2, column 14)"),
+    ],
+)
+def test_command_line_errors_are_one_line_exit_3(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 3
+    assert capsys.readouterr().err == f"diagnose: {message}\n"
+
+
+def test_list_profiles_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('[portal.acme]\ntitle = "Acme"\nlogin_url = "https://portal.acme.test/login"\n')
+    assert main(["--list-profiles", "--profile-file", str(path)]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert names == ["acme", "demo", "example"]
+
+
+def test_profile_target_runs_with_its_profile(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        port = sock.getsockname()[1]
+        path = tmp_path / "mine.toml"
+        path.write_text(f'[portal.acme]\ntitle = "Acme"\nlogin_url = "https://127.0.0.1:{port}/login"\n')
+        report = tmp_path / "report.json"
+        code = main(["acme", "--profile-file", str(path), "--only", "dns,network", "--npi", "1234567893",
+                     "--captive-check", "off", "--json", str(report)])
+    document = json.loads(report.read_text())
+    assert (code, document["target"]["profile"], document["causes"][0]["id"]) == (2, "acme", "network.refused")
+    assert document["support"]["identifiers"] == {"npi": "1234567893"}
