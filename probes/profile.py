@@ -74,6 +74,7 @@ class AccountMessages(_Strict):
     locked: list[str] = Field(default_factory=list)
     password_expired: list[str] = Field(default_factory=list)
     mfa: list[str] = Field(default_factory=list)
+    success: list[str] = Field(default_factory=list)
 
 
 class LoginSelectors(_Strict):
