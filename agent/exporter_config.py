@@ -8,6 +8,7 @@ naming the target and the field, never at the first scrape.
     listen = "0.0.0.0:9471"      # host:port ([::]:9471 for IPv6)
     concurrency = 4              # diagnoses running at once
     max_timeout = 30             # cap on any request's deadline, in seconds
+    browser = "chromium"         # the one browser the runs share (default: the first found)
     profile_file = "profiles.toml"
 
     [targets.billing]
@@ -75,6 +76,7 @@ class ExporterConfig(BaseModel):
     concurrency: int = Field(default=4, ge=1, le=256)
     max_timeout: float = Field(default=30.0, gt=0, le=600)
     profile_file: Path | None = None
+    browser: str | None = Field(default=None, description="the browser shared by the targets' runs")
     targets: dict[str, TargetSpec] = Field(min_length=1)
 
 
@@ -95,6 +97,7 @@ class Loaded(BaseModel):
     port: int
     concurrency: int
     max_timeout: float
+    browser: str | None = None
     targets: dict[str, Monitored]
 
 
@@ -124,7 +127,8 @@ def parse(data: dict, path: Path) -> Loaded:
         targets = {name: _monitored(name, spec, profiles, base) for name, spec in raw.targets.items()}
     except (UsageError, ProfileError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return Loaded(host=host, port=port, concurrency=raw.concurrency, max_timeout=raw.max_timeout, targets=targets)
+    return Loaded(host=host, port=port, concurrency=raw.concurrency, max_timeout=raw.max_timeout,
+                  browser=raw.browser, targets=targets)
 
 
 def parse_listen(text: str) -> tuple[str, int]:

@@ -20,12 +20,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from agent import httpd, metrics
 from agent.cli import UsageError
 from agent.engine import diagnose
 from agent.exporter_config import ConfigError, Loaded, Monitored, load, parse_listen
+from agent.shared_browser import SharedBrowser
+from probes.base import RunConfig
 from reports.models import Report
 
 SCRAPE_MARGIN = 0.5  # seconds kept back from Prometheus' scrape timeout, as blackbox_exporter does
@@ -43,9 +44,9 @@ class _Run:
 class Exporter:
     """The exporter's request handling; `start()` listens, `close()` stops and frees the shared browser."""
 
-    def __init__(self, loaded: Loaded, shared: dict[str, Any] | None = None) -> None:
+    def __init__(self, loaded: Loaded) -> None:
         self.loaded = loaded
-        self.shared = shared if shared is not None else {}
+        self.browser = SharedBrowser(loaded.browser)
         self.metrics = metrics.ExporterMetrics()
         self._slots = asyncio.Semaphore(loaded.concurrency)
         self._running: dict[str, list[_Run]] = {}
@@ -68,10 +69,7 @@ class Exporter:
             task.cancel()
         if runs:
             await asyncio.wait(runs, timeout=5)
-        session = self.shared.pop("browser", None)
-        if session is not None and hasattr(session, "aclose"):
-            with contextlib.suppress(Exception):
-                await session.aclose()
+        await self.browser.aclose()
 
     async def handle(self, request: httpd.Request) -> httpd.Response:
         if request.path == "/probe":
@@ -164,10 +162,15 @@ class Exporter:
         task.add_done_callback(finished)
         return run
 
-    async def _diagnose(self, item: Monitored, config: Any) -> Report:
+    async def _diagnose(self, item: Monitored, config: RunConfig) -> Report:
+        """One run; waiting for the shared browser to start comes out of the run's own time."""
         self.metrics.in_flight.inc()
         try:
-            report = await diagnose(item.target, config, only=item.only, skip=item.skip, shared=self.shared)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            shared = await self.browser.lend(item, wait=config.timeout - MIN_RUN_SECONDS)
+            config = config.model_copy(update={"timeout": config.timeout - (loop.time() - started)})
+            report = await diagnose(item.target, config, only=item.only, skip=item.skip, shared=shared)
         finally:
             self.metrics.in_flight.dec()
         self.metrics.runs.labels(item.name, report.status).inc()

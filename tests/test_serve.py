@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -252,3 +254,76 @@ def test_profile_target_and_listen_forms(tmp_path: Path) -> None:
     assert loaded.targets["demo"].target.profile == "example"
     assert loaded.targets["demo"].config.profile.name == "example"
     assert parse_listen("[::1]:0") == ("::1", 0)
+
+
+def _chromium_children() -> dict[int, int]:
+    """Running Chromium processes under this test process: pid -> parent pid."""
+    found = {}
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if "chrom" in child.name().lower() and child.status() != psutil.STATUS_ZOMBIE:
+                found[child.pid] = child.ppid()
+    return found
+
+
+def _browsers() -> set[int]:
+    """The browsers' main processes: Chromium processes whose parent is not a Chromium process."""
+    running = _chromium_children()
+    return {pid for pid, parent in running.items() if parent not in running}
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium to share")
+async def test_one_browser_shared_across_scrapes_and_closed(tmp_path: Path, portals: dict[str, str]) -> None:
+    browser_only = '["dns", "network", "http", "browser"]'
+    body = (f'[targets.good]\nurl = "{portals["good"]}"\nonly = {browser_only}\ncaptive_check = "off"\ntimeout = 15\n'
+            f'[targets.good2]\nurl = "{portals["good"]}"\nonly = {browser_only}\ncaptive_check = "off"\n'
+            'timeout = 15\n')
+    exporter = await _exporter(tmp_path, body)
+    try:
+        async with httpx.AsyncClient() as client:
+            first = await client.get(_url(exporter, "/probe?target=good"), timeout=30)
+            browsers = _browsers()
+            second = await client.get(_url(exporter, "/probe?target=good2"), timeout=30)
+            again = _browsers()
+    finally:
+        await exporter.close()
+    assert first.status_code == second.status_code == 200
+    assert len(browsers) == 1 and again == browsers
+    assert value(first.text, "diagnose_probe_status", probe="browser", status="pass") == 1
+    assert value(second.text, "diagnose_probe_status", probe="browser", status="pass") == 1
+    deadline = time.monotonic() + 5
+    while _chromium_children() and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert _chromium_children() == {}
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium to share")
+async def test_burst_with_the_browser_leaves_no_chromium(tmp_path: Path, portals: dict[str, str]) -> None:
+    with_browser = '["dns", "network", "http", "browser"]'
+    body = "".join(
+        f'[targets.{name}]\nurl = "{portals[kind]}"\nonly = {with_browser}\ncaptive_check = "off"\ntimeout = {t}\n'
+        for name, kind, t in [("good", "good", 10), ("hung", "hung", 4), ("closed", "closed", 10)]
+    )
+    exporter = await _exporter(tmp_path, body)
+    budgets = {"good": 10, "hung": 4, "closed": 10}
+    names = list(budgets)
+
+    async def scrape(client: httpx.AsyncClient, name: str) -> tuple[str, float, httpx.Response]:
+        start = time.perf_counter()
+        answer = await client.get(_url(exporter, f"/probe?target={name}"), timeout=30)
+        return name, time.perf_counter() - start, answer
+
+    try:
+        limits = httpx.Limits(max_connections=250, max_keepalive_connections=0)
+        async with httpx.AsyncClient(limits=limits) as client:
+            results = await asyncio.gather(*(scrape(client, names[i % 3]) for i in range(200)))
+        assert len(_browsers()) <= 1
+    finally:
+        await exporter.close()
+    for name, seconds, answer in results:
+        assert answer.status_code == 200 and seconds <= budgets[name] + 1.5, (name, seconds, answer.text)
+        assert value(answer.text, "probe_success") == (1 if name == "good" else 0), (name, answer.text)
+    deadline = time.monotonic() + 5
+    while _chromium_children() and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert _chromium_children() == {}
