@@ -1,0 +1,194 @@
+"""`/probe` latency of `diagnose serve` (no browser) side by side with blackbox_exporter, on one local target.
+
+One HTTPS login page on 127.0.0.1 with a certificate from a test CA, served by nginx
+(or, without nginx, by the demo's Python server), and an SNTP server on loopback for
+the clock check. Both exporters run as their own processes, are warmed
+up, then scraped one request at a time, alternately, N times each:
+
+- blackbox_exporter (Debian's `prometheus-blackbox-exporter`), module `http_2xx` with
+  the test CA: one HTTPS GET, certificate verified;
+- `diagnose serve` with the target's probes but `browser` and `login`: the address, TCP
+  connect and route, proxy settings, the TLS chain, the clock against NTP and the
+  portal's Date header, the login page's answer.
+
+It prints the median and 90th percentile of each and the ratio of the medians.
+
+Usage: .venv/bin/python bench/bench_exporter.py [-n REQUESTS] [--server nginx|python]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import trustme
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from demo.ntp_server import NtpServer  # noqa: E402
+from demo.web import Page, WebServer  # noqa: E402
+
+LOGIN = '<html><title>Sign in</title><form method="post"><input name="u"><input type="password" name="p"></form></html>'
+DIAGNOSE = str(ROOT / ".venv" / "bin" / "diagnose")
+BLACKBOX = shutil.which("prometheus-blackbox-exporter")
+NGINX = shutil.which("nginx")
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{url}: the exporter exited with {process.returncode}")
+        try:
+            with DIRECT.open(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"{url}: the exporter did not come up within {seconds:g} s")
+
+
+@contextlib.contextmanager
+def python_portal(work: Path, ca: trustme.CA) -> Iterator[str]:
+    """The demo's threaded server: slower to answer than nginx (the gap shows in both columns)."""
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    with WebServer({"/login": Page(LOGIN)}, ssl_context=server_context) as portal:
+        yield portal.url("/login")
+
+
+@contextlib.contextmanager
+def nginx_portal(work: Path, ca: trustme.CA) -> Iterator[str]:
+    """nginx in the foreground, one process, everything under `work`: a portal as the fault lab serves one."""
+    leaf = ca.issue_cert("127.0.0.1")
+    (work / "chain.pem").write_bytes(b"".join(pem.bytes() for pem in leaf.cert_chain_pems))
+    leaf.private_key_pem.write_to_path(str(work / "key.pem"))
+    port = free_port()
+    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temp = "".join(f"{kind}_temp_path {work}/{kind};\n" for kind in kinds)
+    (work / "nginx.conf").write_text(
+        f"daemon off;\nmaster_process off;\npid {work}/nginx.pid;\nerror_log {work}/error.log;\n"
+        "events { worker_connections 256; }\n"
+        f"http {{\naccess_log off;\n{temp}server {{\nlisten 127.0.0.1:{port} ssl;\n"
+        f"ssl_certificate {work}/chain.pem;\nssl_certificate_key {work}/key.pem;\n"
+        f"location = /login {{ default_type text/html; return 200 '{LOGIN}'; }}\n}}\n}}\n"
+    )
+    process = subprocess.Popen([NGINX, "-p", str(work), "-c", str(work / "nginx.conf")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"nginx did not start: {(work / 'error.log').read_text()[-500:]}")
+            time.sleep(0.05)
+        yield f"https://127.0.0.1:{port}/login"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def scrape(url: str) -> tuple[float, str]:
+    start = time.perf_counter()
+    with DIRECT.open(url, timeout=30) as answer:
+        body = answer.read().decode()
+    return time.perf_counter() - start, body
+
+
+def succeeded(body: str) -> bool:
+    return any(line.startswith("probe_success ") and line.split()[1] in ("1", "1.0") for line in body.splitlines())
+
+
+def summary(name: str, times: list[float]) -> str:
+    ordered = sorted(times)
+    p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+    return f"{name:<24} median {statistics.median(times) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms   (n={len(times)})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--requests", type=int, default=30, help="scrapes of each exporter (default 30)")
+    parser.add_argument("--server", choices=["nginx", "python"], default="nginx" if NGINX else "python",
+                        help="what serves the login page (default: nginx when installed)")
+    options = parser.parse_args()
+    if BLACKBOX is None:
+        print("prometheus-blackbox-exporter is not installed (scripts/install-system-deps.sh installs it)")
+        return 1
+    work = Path(tempfile.mkdtemp(prefix="bench-exporter-"))
+    ca = trustme.CA()
+    bundle = work / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    processes: list[subprocess.Popen[bytes]] = []
+    portal = nginx_portal if options.server == "nginx" else python_portal
+    with portal(work, ca) as target, NtpServer() as ntp:
+        bb_port, dg_port = free_port(), free_port()
+        (work / "blackbox.yml").write_text(
+            "modules:\n  http_2xx:\n    prober: http\n    timeout: 10s\n    http:\n"
+            f"      preferred_ip_protocol: ip4\n      tls_config:\n        ca_file: {bundle}\n"
+        )
+        (work / "exporter.toml").write_text(
+            f'listen = "127.0.0.1:{dg_port}"\n[targets.portal]\nurl = "{target}"\n'
+            f'ca_bundle = "{bundle}"\ntime_servers = ["{ntp.address[0]}:{ntp.address[1]}"]\n'
+            'skip = ["browser", "login"]\ncaptive_check = "off"\ntimeout = 10\n'
+        )
+        try:
+            processes.append(subprocess.Popen(
+                [BLACKBOX, f"--config.file={work / 'blackbox.yml'}", f"--web.listen-address=127.0.0.1:{bb_port}"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            processes.append(subprocess.Popen([DIAGNOSE, "serve", "--config", str(work / "exporter.toml")],
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            wait_ready(f"http://127.0.0.1:{bb_port}/-/healthy", processes[0])
+            wait_ready(f"http://127.0.0.1:{dg_port}/-/healthy", processes[1])
+            urls = {
+                "blackbox_exporter": f"http://127.0.0.1:{bb_port}/probe?module=http_2xx&target={target}",
+                "diagnose serve": f"http://127.0.0.1:{dg_port}/probe?target=portal",
+            }
+            times: dict[str, list[float]] = {name: [] for name in urls}
+            for name, url in urls.items():  # warm-up: imports, first connections
+                _, body = scrape(url)
+                if not succeeded(body):
+                    print(f"{name}: the warm-up scrape did not succeed:\n{body[:2000]}")
+                    return 1
+            for _ in range(options.requests):
+                for name, url in urls.items():
+                    seconds, body = scrape(url)
+                    if not succeeded(body):
+                        print(f"{name}: a scrape did not succeed")
+                        return 1
+                    times[name].append(seconds)
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"target: {target} (HTTPS, test CA, served by {options.server}), one scrape at a time, alternating")
+    for name, values in times.items():
+        print(summary(name, values))
+    ratio = statistics.median(times["diagnose serve"]) / statistics.median(times["blackbox_exporter"])
+    print(f"ratio diagnose/blackbox (medians): {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
