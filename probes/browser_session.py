@@ -1,0 +1,160 @@
+"""One Chromium per run, launched at the start and shared by the `browser` and `login` probes.
+
+Starting Playwright's driver and Chromium is the slowest step of a diagnosis, so the
+first probe that needs the browser launches it at once, while the network probes run,
+and the other awaits the same launch. Each probe then works in a fresh context.
+
+A caller that keeps one browser across runs (the exporter) puts its own
+`BrowserSession` in `ctx.shared["browser"]`: it is used as it is and left open, and
+the run's resolver rules and trusted keys (`browser_flags`) do not apply to it. A
+browser launched here is closed through `ctx.resources`, which the runner closes at the
+end of every run, on the deadline and on interrupts too; closing is bounded, and
+stopping Playwright's driver takes every Chromium it started with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from probes.base import ProbeContext
+from probes.browser_discovery import BrowserInfo, BrowserUnavailable, find_browser, read_version
+from probes.browser_flags import BASE_ARGS, context_proxy, launch_args, needs_no_sandbox
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext, Playwright, PlaywrightContextManager
+
+LAUNCH_TIMEOUT = 15.0
+CLOSE_TIMEOUT = 1.2  # for the driver to close its browsers and exit
+DRIVER_WAIT = 3.0  # how long an abandoned launch waits for the driver to come up, to stop it cleanly
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+@dataclass
+class BrowserSession:
+    """A launched browser, the Playwright driver behind it, and what support needs to know about it."""
+
+    playwright: Playwright
+    browser: Browser
+    info: BrowserInfo
+    user_agent: str | None = None
+
+    async def new_context(self, ctx: ProbeContext, har_path: Path | None = None) -> BrowserContext:
+        """A fresh context routed like the workstation, recording a HAR (no bodies) when asked."""
+        options: dict[str, Any] = {"viewport": VIEWPORT, "proxy": context_proxy(ctx, ctx.target.url)}
+        if self.user_agent:
+            options["user_agent"] = self.user_agent
+        if har_path is not None:
+            options |= {"record_har_path": str(har_path), "record_har_content": "omit"}
+        return await self.browser.new_context(**options)
+
+    async def aclose(self, timeout: float = CLOSE_TIMEOUT) -> None:
+        """Stop the driver, bounded: it closes every browser it started before it exits."""
+        await _stop(self.playwright, timeout)
+
+
+async def get_browser(ctx: ProbeContext) -> BrowserSession:
+    """The run's browser: the caller's shared one, or one launched now (at most once per run).
+
+    Raises BrowserUnavailable when no browser is found or it does not start.
+    """
+    held = ctx.shared.get("browser")
+    if isinstance(held, BrowserSession):
+        return held
+    if held is None:
+        held = asyncio.ensure_future(_launch_for_run(ctx))
+        ctx.shared["browser"] = held
+        ctx.resources.push_async_callback(_close_launch, held)
+    session: BrowserSession = await asyncio.shield(held)
+    return session
+
+
+async def launch_shared(choice: str | None = None, args: Sequence[str] = BASE_ARGS) -> BrowserSession:
+    """A browser for a caller that shares one across runs (and closes it with `aclose`).
+
+    Raises BrowserUnavailable when no browser is found or it does not start.
+    """
+    info = find_browser(choice)
+    return await _launch(asyncio.ensure_future(_manager().start()), info, list(args))
+
+
+def _manager() -> PlaywrightContextManager:
+    from playwright.async_api import async_playwright  # imported late: only runs with a browser pay for it
+
+    return async_playwright()
+
+
+async def _launch_for_run(ctx: ProbeContext) -> BrowserSession:
+    """Start the driver and, meanwhile, work out the run's flags (which may wait for the dns probe)."""
+    info = find_browser(ctx.config.browser)
+    starting = asyncio.ensure_future(_manager().start())
+    try:
+        args = await launch_args(ctx)
+    except BaseException:
+        await _abandon(starting)
+        raise
+    return await _launch(starting, info, args)
+
+
+async def _launch(starting: asyncio.Future[Playwright], info: BrowserInfo, args: Sequence[str]) -> BrowserSession:
+    try:
+        playwright = await asyncio.shield(starting)
+        browser = await playwright.chromium.launch(
+            executable_path=info.path, args=list(args), headless=True,
+            chromium_sandbox=not needs_no_sandbox(), timeout=LAUNCH_TIMEOUT * 1000,
+        )
+    except asyncio.CancelledError:
+        await _abandon(starting)
+        raise
+    except Exception as exc:
+        await _abandon(starting)
+        version = await read_version(info.path)
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise BrowserUnavailable(
+            f"{info.title} at {info.path} did not start: {first_line}",
+            "pass --browser with another Chrome, Chromium or Edge, or reinstall this one",
+            info.with_version(version),
+        ) from None
+    session = BrowserSession(playwright, browser, info.with_version(browser.version))
+    session.user_agent = await _user_agent(browser)
+    return session
+
+
+async def _user_agent(browser: Browser) -> str | None:
+    """The browser's user agent as a workstation's would send it: without the 'Headless' marker."""
+    try:
+        cdp = await browser.new_browser_cdp_session()
+        version = await cdp.send("Browser.getVersion")
+        await cdp.detach()
+    except Exception:  # noqa: BLE001 - the default user agent is a fallback, not a failure
+        return None
+    agent = str(version.get("userAgent") or "")
+    return agent.replace("HeadlessChrome/", "Chrome/") or None
+
+
+async def _abandon(starting: asyncio.Future[Playwright]) -> None:
+    """Stop a driver whose launch was given up: let it finish starting (bounded), then stop it."""
+    with contextlib.suppress(BaseException):
+        playwright = await asyncio.wait_for(asyncio.shield(starting), DRIVER_WAIT)
+        await _stop(playwright, CLOSE_TIMEOUT)
+
+
+async def _stop(playwright: Playwright, timeout: float) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(playwright.stop(), timeout)
+
+
+async def _close_launch(launch: asyncio.Future[BrowserSession]) -> None:
+    """The end-of-run cleanup: cancel a launch still under way, or close the browser it gave."""
+    if not launch.done():
+        launch.cancel()
+        with contextlib.suppress(BaseException):
+            await launch
+        return
+    if launch.cancelled() or launch.exception() is not None:
+        return
+    await launch.result().aclose()
