@@ -1,0 +1,118 @@
+"""The run's own browser: launched once, trusting exactly the CA bundle, pinned names, never left running."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import trustme
+
+from demo.dns_server import DnsServer
+from demo.web import Page, WebServer
+from probes.base import Evidence, ProbeResult
+from probes.browser import BrowserProbe
+from probes.browser_flags import context_proxy, portal_addresses, resolver_rules
+from probes.browser_session import BrowserSession, get_browser
+from probes.proxy_settings import ProxySettings
+from tests.probes.browser_support import context, descendants, needs_chromium, portal_routes
+
+
+def _tls_server(ca: trustme.CA, host: str) -> WebServer:
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(host).configure_cert(server_context)
+    return WebServer(portal_routes(), ssl_context=server_context)
+
+
+def _browser_processes() -> list[tuple[int, str]]:
+    return [p for p in descendants() if any(n in p[1] for n in ("chrom", "node", "headless"))]
+
+
+@needs_chromium
+async def test_one_launch_per_run_trusting_the_bundle_with_pinned_names(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    bundle = tmp_path / "bundle.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    with DnsServer({"portal.test": ["127.0.0.1"]}) as dns, _tls_server(ca, "portal.test") as server:
+        ctx = context(server.url("/login", host="portal.test"), tmp_path, ca_bundle=bundle,
+                      dns_servers=[dns.address])
+        async with ctx.resources:
+            first, second = await asyncio.gather(get_browser(ctx), get_browser(ctx))
+            assert first is second
+            result = await BrowserProbe().run(ctx)
+        assert not _browser_processes()
+    assert result.status == "pass", result.summary
+    assert result.evidence.final_host == "portal.test"
+    assert ("portal.test", "A") in dns.queries
+
+
+@needs_chromium
+async def test_a_certificate_from_another_ca_is_not_trusted(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.pem"
+    trustme.CA().cert_pem.write_to_path(str(bundle))
+    with _tls_server(trustme.CA(), "localhost") as server:
+        ctx = context(server.url("/login", host="localhost"), tmp_path, ca_bundle=bundle)
+        async with ctx.resources:
+            result = await BrowserProbe().run(ctx)
+    assert result.status == "error"
+    assert result.evidence.navigation_error == "net::ERR_CERT_AUTHORITY_INVALID"
+    assert result.findings == []  # with a bundle the tls probe says why; the browser only that it refused
+
+
+@needs_chromium
+@pytest.mark.parametrize("when", ["launching", "loading"])
+async def test_cancelled_run_leaves_no_browser_process(tmp_path: Path, when: str) -> None:
+    with WebServer({"/login": Page(hang=True)}) as server:
+        ctx = context(server.url("/login"), tmp_path)
+        task = asyncio.create_task(BrowserProbe().run(ctx))
+        if when == "loading":
+            while not server.requests:
+                await asyncio.sleep(0.05)
+        else:
+            await asyncio.sleep(0.3)
+        assert _browser_processes()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await ctx.resources.aclose()
+        assert not _browser_processes()
+
+
+@needs_chromium
+async def test_a_shared_browser_is_used_and_left_open(tmp_path: Path) -> None:
+    ctx = context("http://127.0.0.1:9/", tmp_path)
+    async with ctx.resources:
+        session = await get_browser(ctx)
+        shared = context("http://127.0.0.1:9/", tmp_path, session)
+        async with shared.resources:
+            assert await get_browser(shared) is session
+        assert session.browser.is_connected()
+    assert isinstance(session, BrowserSession)
+
+
+async def test_resolver_rules_map_known_hosts_through_the_dns_server(tmp_path: Path) -> None:
+    records = {"portal.test": ["127.0.0.1"], "idp.test": ["::1"]}
+    with DnsServer(records) as dns:
+        profile = SimpleNamespace(idp_hosts=["idp.test:8443", "gone.test"])
+        ctx = context("https://portal.test/login", tmp_path, dns_servers=[dns.address], profile=profile)
+        ctx.expect("http")
+        ctx.provide(ProbeResult(name="http", status="pass",
+                                evidence=Evidence(redirect_hosts=["portal.test", "sso.test"])))
+        rules = await resolver_rules(ctx, await portal_addresses(ctx))
+    assert rules == "MAP portal.test 127.0.0.1, MAP idp.test [::1], MAP gone.test ~NOTFOUND, MAP sso.test ~NOTFOUND"
+
+
+async def test_no_resolver_rules_without_a_dns_server(tmp_path: Path) -> None:
+    ctx = context("https://portal.test/login", tmp_path)
+    assert await portal_addresses(ctx) is None
+    assert await resolver_rules(ctx, None) is None
+
+
+def test_context_proxy_carries_credentials_and_bypass_apart() -> None:
+    settings = ProxySettings(proxies={"https": "http://us%40r:p%3Ass@proxy.test:3128"}, no_proxy=["intranet.test"])
+    ctx = SimpleNamespace(proxy=settings)
+    option = context_proxy(ctx, "https://portal.test/login")  # type: ignore[arg-type]
+    assert option == {"server": "http://proxy.test:3128", "bypass": "intranet.test",
+                      "username": "us@r", "password": "p:ss"}
+    assert context_proxy(ctx, "https://intranet.test/") is None  # type: ignore[arg-type]
