@@ -38,7 +38,8 @@ _FRAME_JS = """() => {
   const named = (i) => /user|login|email|account|member|ident/i.test(`${i.name} ${i.id} ${i.autocomplete}`);
   const alerts = [...document.querySelectorAll(
     '[role=alert], [aria-live], [class*=error], [class*=alert], [class*=danger], [class*=invalid], [class*=message]')]
-    .filter(shown).map((e) => e.innerText.trim()).filter((t) => t && t.length < 500);
+    .filter(shown).map((e) => e.innerText.trim()).filter((t) => t && t.length < 500)
+    .concat(inputs.filter((i) => i.value && !i.checkValidity()).map((i) => i.validationMessage));
   return {
     password: inputs.some((i) => i.type === 'password'),
     identifier: inputs.some((i) => i.type === 'email' || (i.type === 'text' && named(i))),
@@ -147,16 +148,53 @@ async def settle(page: Page) -> None:
         await page.wait_for_load_state("networkidle")
 
 
-async def wait_for_form(page: Page, timeout: float = FORM_WAIT) -> bool:
-    """Wait until a password field shows (True) or the page settles without one (False), at most `timeout`."""
+async def wait_for_form(page: Page, timeout: float = FORM_WAIT, quiet: NetworkQuiet | None = None) -> bool:
+    """Wait until a password field shows (True) or the page settles without one (False), at most `timeout`.
+
+    Settled means loaded and network-idle, or, given `quiet`, quiet since it was created.
+    """
     watch = PasswordWatch(page)
-    settled = asyncio.ensure_future(settle(page))
+    settled = asyncio.ensure_future(quiet.wait() if quiet is not None else settle(page))
     try:
         await asyncio.wait({watch.found, settled}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         return watch.found.done() and not watch.found.cancelled()
     finally:
         settled.cancel()
         await watch.close()
+
+
+class NetworkQuiet:
+    """Tells when a page has gone quiet *since now*: no request in flight for `idle` seconds.
+
+    Playwright's "networkidle" answers at once for a page that was idle before an action;
+    this one starts counting when created, so a navigation or API call that a click starts
+    a moment later still counts.
+    """
+
+    def __init__(self, page: Page, idle: float = 0.5) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop, self._idle = loop, idle
+        self._in_flight: set[object] = set()
+        self._last = loop.time()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, request: object) -> None:
+        self._in_flight.add(request)
+        self._last = self._loop.time()
+
+    def _ended(self, request: object) -> None:
+        self._in_flight.discard(request)
+        self._last = self._loop.time()
+
+    async def wait(self) -> None:
+        """Return once nothing was in flight for `idle` seconds (callers bound it with a timeout)."""
+        while True:
+            quiet_for = self._loop.time() - self._last
+            if not self._in_flight and quiet_for >= self._idle:
+                return
+            await asyncio.sleep(self._idle - quiet_for if not self._in_flight else self._idle / 5)
 
 
 @cache

@@ -1,0 +1,240 @@
+"""The `login` probe: sign in with the given credentials and read what the portal answers.
+
+Runs only with credentials (from the environment or a file, never the command line),
+in the run's browser with a context of its own. The answer is read from the text the
+attempt made appear (`account_messages`): a locked account, an expired password and
+wrong credentials are causes; a second-factor prompt and a signed-in page are a pass
+(the password was accepted); anything else is quoted as it stands. The credentials
+never reach the evidence, the file names or the HAR, and both fields are masked in
+the screenshot. After a successful sign-in no screenshot is taken: the page may show
+patient data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import Field
+
+from probes.account_messages import Verdict, classify_lines, new_lines
+from probes.artifacts import artifact_path
+from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch
+from probes.browser import NAVIGATION_TIMEOUT
+from probes.browser_discovery import BrowserUnavailable
+from probes.browser_session import BrowserSession, get_browser
+from probes.browser_watch import bare_url, host_of
+from probes.har_redact import REDACTED, redact_har
+from probes.login_form import ATTRIBUTE, fill_and_submit, find_fields
+from probes.page_checks import FORM_WAIT, NetworkQuiet, PageView, read_view, wait_for_form
+
+if TYPE_CHECKING:
+    from playwright.async_api import Dialog, Page
+
+RESULT_WAIT = 10.0  # after submitting, at most this long for the portal's answer
+POLL = 0.25  # how often the page is read while it has not settled
+CAUSES = {
+    "invalid_credentials": ("account.invalid_credentials", "the portal says the user name or password is wrong"),
+    "locked": ("account.locked", "the portal says the account is locked"),
+    "password_expired": ("account.password_expired", "the portal says the password has expired"),
+}
+
+
+class LoginEvidence(Evidence):
+    browser: dict[str, str] = Field(default_factory=dict)
+    url: str = ""
+    outcome: str | None = Field(default=None, description="success | mfa | invalid_credentials | locked | "
+                                "password_expired | unknown")
+    message: str | None = Field(default=None, description="the portal's words that decided the outcome")
+    matched: str | None = Field(default=None, description="the wording (pattern or profile phrase) that matched")
+    form: dict[str, str] = Field(default_factory=dict, description="how each field was found")
+    steps: list[str] = Field(default_factory=list)
+    final_url: str | None = None
+    final_host: str | None = None
+    error_text: list[str] = Field(default_factory=list, description="exact messages the portal showed")
+    screenshot: str | None = None
+    har: str | None = None
+    timings_ms: dict[str, int] = Field(default_factory=dict)
+
+
+class LoginProbe:
+    name: ClassVar[str] = "login"
+    depends_on: ClassVar[tuple[str, ...]] = ("browser",)
+
+    async def run(self, ctx: ProbeContext) -> ProbeResult:
+        watch = Stopwatch()
+        credentials = ctx.config.credentials
+        if credentials is None:
+            return ProbeResult(name=self.name, status="skip", summary="no credentials given",
+                               reason="no credentials given")
+        secrets = [credentials.password.get_secret_value(), credentials.username]
+        evidence = LoginEvidence(url=bare_url(ctx.target.url))
+        try:
+            session = await get_browser(ctx)
+        except BrowserUnavailable as exc:
+            return ProbeResult(name=self.name, status="error", summary="no browser could be started",
+                               reason=f"{exc}; fix: {exc.fix}", evidence=evidence, duration_ms=watch.ms())
+        evidence.browser = session.info.support()
+        try:
+            await _attempt(ctx, session, evidence, watch)
+        except Exception as exc:  # noqa: BLE001 - a failed attempt is "could not check", quoted without secrets
+            reason = _scrub(f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}", secrets)
+            return ProbeResult(name=self.name, status="error", summary="the login attempt failed", reason=reason,
+                               evidence=_scrubbed(evidence, secrets), duration_ms=watch.ms())
+        evidence = _scrubbed(evidence, secrets)
+        return await _result(ctx, evidence, watch)
+
+
+async def _result(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch) -> ProbeResult:
+    outcome, quote = evidence.outcome, evidence.message
+    said = f": \u201c{quote}\u201d" if quote else ""
+    if outcome is None:
+        prior = await ctx.result("browser")
+        why = f" ({prior.summary})" if prior is not None and prior.summary else ""
+        return ProbeResult(name="login", status="skip", summary=f"no login form to fill{why}",
+                           reason="the login page showed no login form", evidence=evidence, duration_ms=watch.ms())
+    if outcome in CAUSES:
+        cause, summary = CAUSES[outcome]
+        finding = Finding(id=cause, severity="critical", summary=f"{summary}{said}",
+                          evidence=[f"after signing in at {evidence.url}, the page said{said}"],
+                          data={"message": quote, "pattern": evidence.matched, "url": evidence.final_url})
+        return ProbeResult(name="login", status="fail", summary=f"{summary}{said}", evidence=evidence,
+                           findings=[finding], duration_ms=watch.ms())
+    if outcome in ("success", "mfa"):
+        summary = ("the password was accepted; the portal asks for a second factor" if outcome == "mfa"
+                   else "the portal accepted the credentials")
+        return ProbeResult(name="login", status="pass", summary=summary + said, evidence=evidence,
+                           duration_ms=watch.ms())
+    return ProbeResult(name="login", status="warn", summary=f"the login gave no recognisable answer{said}",
+                       evidence=evidence, duration_ms=watch.ms())
+
+
+async def _attempt(ctx: ProbeContext, session: BrowserSession, evidence: LoginEvidence, watch: Stopwatch) -> None:
+    credentials = ctx.config.credentials
+    assert credentials is not None
+    profile = ctx.config.profile
+    har = artifact_path(ctx, "login", "har")
+    context = await session.new_context(ctx, har)
+    try:
+        context.set_default_timeout(FORM_WAIT * 1000)
+        page = await context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: _dismiss(dialog, dialogs))
+        await page.goto(ctx.target.url, wait_until="commit", timeout=NAVIGATION_TIMEOUT * 1000)
+        await wait_for_form(page)
+        fields = await find_fields(page, profile)
+        if fields is None:
+            return
+        evidence.form = fields.how
+        evidence.timings_ms["form"] = watch.ms()
+        before = (await read_view(page)).text
+        password = credentials.password.get_secret_value()
+        first_password = password if fields.password else None
+        quiet = NetworkQuiet(page)
+        evidence.steps.append(await fill_and_submit(fields, credentials.username, first_password))
+        if fields.password is None:  # identifier-first: the password is asked on the next page
+            await wait_for_form(page, quiet=quiet)
+            second = await find_fields(page, profile)
+            if second is not None and second.password is not None:
+                before = (await read_view(page)).text
+                quiet = NetworkQuiet(page)
+                second.username = None  # given on the first step
+                evidence.steps.append(await fill_and_submit(second, None, password))
+        verdict, view = await _await_answer(page, before, dialogs, profile, quiet)
+        evidence.timings_ms["answer"] = watch.ms()
+        _decide(evidence, verdict, view, page.url, ctx.target.url, before, dialogs)
+        if evidence.outcome != "success":
+            evidence.screenshot = await _screenshot(ctx, page)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(context.close(), 3.0)
+    if har.exists():
+        redact_har(har, [credentials.password.get_secret_value(), credentials.username])
+        evidence.har = str(har)
+
+
+def _dismiss(dialog: Dialog, dialogs: list[str]) -> None:
+    """An `alert()` is a message too: keep its text, close it as a user would."""
+    dialogs.append(dialog.message)
+    asyncio.ensure_future(dialog.dismiss()).add_done_callback(_consume)
+
+
+def _consume(task: asyncio.Future[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # a page closed under the dialog: nothing left to dismiss
+
+
+async def _await_answer(
+    page: Page, before: str, dialogs: list[str], profile: object, quiet: NetworkQuiet
+) -> tuple[Verdict | None, PageView]:
+    """Read the page until it names an outcome, or has gone quiet without one (bounded)."""
+    settled = asyncio.ensure_future(quiet.wait())
+    loop = asyncio.get_running_loop()
+    end = loop.time() + RESULT_WAIT
+    try:
+        while True:
+            view = await read_view(page)
+            verdict = classify_lines(new_lines(before, view.text) + dialogs, profile)
+            if verdict is not None and verdict.outcome != "success":
+                return verdict, view
+            if settled.done() or loop.time() >= end:
+                return verdict, view
+            await asyncio.wait({settled}, timeout=min(POLL, max(0.0, end - loop.time())))
+    finally:
+        settled.cancel()
+
+
+def _decide(evidence: LoginEvidence, verdict: Verdict | None, view: PageView, url: str, start: str,
+            before: str, dialogs: list[str]) -> None:
+    password_shown = any(f.password for f in view.frames)
+    moved = bare_url(url) != bare_url(start)
+    alerts = [a for f in view.frames for a in f.alerts]
+    fresh = new_lines(before, "\n".join(alerts)) + dialogs
+    evidence.final_url, evidence.final_host = bare_url(url), host_of(url) or None
+    if verdict is not None and verdict.outcome != "success":
+        evidence.outcome = verdict.outcome
+    elif not password_shown and any(f.code for f in view.frames):
+        evidence.outcome = "mfa"
+    elif not password_shown and (verdict is not None or moved):
+        evidence.outcome = "success"
+    else:
+        evidence.outcome = "unknown"
+        verdict = None
+    if verdict is not None:
+        evidence.message, evidence.matched = verdict.message, verdict.pattern
+    elif evidence.outcome == "unknown":
+        evidence.message = (fresh or new_lines(before, view.text) or [None])[0]
+    evidence.error_text = list(dict.fromkeys(([evidence.message] if evidence.message else []) + fresh))[:10]
+
+
+async def _screenshot(ctx: ProbeContext, page: Page) -> str | None:
+    path = artifact_path(ctx, "login", "png")
+    masks = [f.locator(f"input[type=password], [{ATTRIBUTE}]") for f in page.frames]
+    try:
+        await page.screenshot(path=str(path), mask=masks, timeout=3000)
+    except Exception:  # noqa: BLE001 - no screenshot is a loss for support, not for the diagnosis
+        return None
+    return str(path)
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _scrub_all(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        return _scrub(value, secrets)
+    if isinstance(value, dict):
+        return {k: _scrub_all(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_all(v, secrets) for v in value]
+    return value
+
+
+def _scrubbed(evidence: LoginEvidence, secrets: list[str]) -> LoginEvidence:
+    """The evidence with every credential replaced, wherever a page echoed it back."""
+    return LoginEvidence.model_validate(_scrub_all(evidence.model_dump(), secrets))
