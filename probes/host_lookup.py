@@ -1,10 +1,10 @@
 """Resolving and reaching hosts other than the portal's: status pages and identity providers.
 
 `--dns-server` means "ask this resolver instead of the system's" for every name the
-login needs, not only the portal's; `probes.httpclient` pins the portal's own host to
-the dns probe's answer, and this module does the same for the other hosts a probe
-visits: resolve through the configured resolvers (or the OS), then send the request
-to that address with the host name kept for SNI, certificate checks and `Host`.
+login needs, not only the portal's: the portal's own host is pinned to the dns probe's
+answer, and every other host a probe visits (a status page, an identity provider) is
+resolved here, through the configured resolvers or else the OS. `probes.httpclient`
+sends requests to these addresses with the host name kept for SNI and `Host`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ import asyncio
 import ipaddress
 import socket
 
-import httpx
 from pydantic import BaseModel, Field
 
 from probes.base import ProbeContext, Stopwatch
-from probes.httpclient import tls_error
 from probes.resolvers import ask, server_label
 
 LOOKUP_TIMEOUT = 3.0
@@ -67,39 +65,3 @@ async def lookup(ctx: ProbeContext, host: str, port: int = 443, timeout: float =
         return HostLookup(host=host, via="system", outcome=outcome, ms=watch.ms(), error=exc.strerror or str(exc))
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     return HostLookup(host=host, addresses=addresses, via="system", outcome="answer", ms=watch.ms())
-
-
-def needs_pinning(ctx: ProbeContext, url: str) -> bool:
-    """True when a request to `url` must go to resolved addresses rather than let httpx resolve.
-
-    Only with `--dns-server`, only for hosts other than the portal's (httpclient pins that one),
-    and never through a proxy (the proxy resolves the name itself).
-    """
-    host = httpx.URL(url).host
-    return bool(ctx.config.dns_servers) and host != ctx.target.host and not is_ip(host) \
-        and ctx.proxy.for_url(url) is None
-
-
-async def get(
-    ctx: ProbeContext, client: httpx.AsyncClient, url: str, addresses: list[str] | None = None
-) -> httpx.Response:
-    """GET `url` with `client`; sent to `addresses` (in turn, on refusal) when the name needs pinning."""
-    request = client.build_request("GET", url)
-    if not addresses or not needs_pinning(ctx, url):
-        return await client.send(request)
-    last: httpx.ConnectError | None = None
-    for address in addresses:
-        pinned = httpx.Request(
-            "GET",
-            request.url.copy_with(host=address),
-            headers=request.headers,
-            extensions={**request.extensions, "sni_hostname": request.url.host},
-        )
-        try:
-            return await client.send(pinned)
-        except httpx.ConnectError as exc:
-            if tls_error(exc) is not None:
-                raise  # a certificate verdict is about the host, not this address
-            last = exc
-    assert last is not None
-    raise last

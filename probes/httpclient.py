@@ -16,6 +16,7 @@ import certifi
 import httpx
 
 from probes.base import ProbeContext
+from probes.host_lookup import HostLookup, is_ip, lookup
 
 DEFAULT_TIMEOUT = 8.0
 USER_AGENT = "diagnose (portal login diagnostics)"
@@ -65,9 +66,10 @@ class RoutingTransport(httpx.AsyncBaseTransport):
 
     Pinning rewrites the URL's host to the address and passes the name as httpx's
     `sni_hostname` extension; the `Host` header keeps the name, and certificate
-    verification checks the certificate against the name. Through a proxy nothing is
-    pinned: the proxy resolves the name itself. When several addresses are pinned, a
-    refused connection moves on to the next one.
+    verification checks the certificate against the name. Other hosts (an identity
+    provider, a status page) are resolved through `--dns-server` when one is given, and
+    pinned the same way. Through a proxy nothing is pinned: the proxy resolves the name
+    itself. When several addresses are pinned, a refused connection moves on to the next one.
     """
 
     def __init__(self, ctx: ProbeContext, ssl_context: ssl.SSLContext, timeout: float) -> None:
@@ -86,9 +88,7 @@ class RoutingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         proxy = self._ctx.proxy.for_url(str(request.url))
         transport = self._transport(proxy)
-        addresses = None
-        if proxy is None and request.url.host == self._ctx.target.host:
-            addresses = await self._ctx.addresses()
+        addresses = None if proxy is not None else await self._addresses(request)
         if not addresses:
             return await transport.handle_async_request(request)
         last_error: httpx.ConnectError | None = None
@@ -108,6 +108,23 @@ class RoutingTransport(httpx.AsyncBaseTransport):
                 last_error = exc
         assert last_error is not None
         raise last_error
+
+    async def _addresses(self, request: httpx.Request) -> list[str] | None:
+        """Where to send a direct request: the dns probe's answer for the portal's host; for any
+        other name, the configured resolvers' answer (cached per run); None lets the OS resolve."""
+        host = request.url.host
+        if host == self._ctx.target.host:
+            return await self._ctx.addresses()
+        if not self._ctx.config.dns_servers or is_ip(host):
+            return None
+        resolved: dict[str, HostLookup] = self._ctx.shared.setdefault("resolved_hosts", {})
+        if host not in resolved:
+            resolved[host] = await lookup(self._ctx, host, request.url.port or 443)
+        found = resolved[host]
+        if not found.addresses:
+            raise httpx.ConnectError(f"cannot resolve {host} through {found.via}: {found.error or found.outcome}",
+                                     request=request)
+        return found.addresses
 
     async def aclose(self) -> None:
         for transport in self._transports.values():

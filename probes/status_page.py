@@ -18,7 +18,6 @@ import httpx
 from pydantic import Field
 
 from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
-from probes.host_lookup import get, lookup, needs_pinning
 from probes.httpclient import client_for, tls_error
 from probes.maintenance import MaintenanceMatch
 from probes.page_text import read_page
@@ -105,13 +104,7 @@ class StatusPageProbe:
     ) -> httpx.Response:
         """GET `url`, following redirects by hand (each hop recorded), names resolved as the run does."""
         for _ in range(MAX_REDIRECTS + 1):
-            addresses = None
-            if needs_pinning(ctx, url):
-                found = await lookup(ctx, httpx.URL(url).host, httpx.URL(url).port or 443)
-                if not found.addresses:
-                    raise StatusPageUnavailable(f"cannot resolve {found.host}: {found.error or found.outcome}")
-                addresses = found.addresses
-            response = await get(ctx, client, url, addresses)
+            response = await client.get(url)
             evidence.fetched.append(f"{url} -> {response.status_code}")
             location = response.headers.get("location")
             if response.status_code not in (301, 302, 303, 307, 308) or not location:

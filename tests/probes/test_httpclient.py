@@ -100,3 +100,19 @@ async def test_base_url_takes_relative_paths() -> None:
         async with client_for(ctx, server.url("/status")) as client:
             response = await client.get("/api/v2/summary.json")
     assert response.json() == {}
+
+
+async def test_other_hosts_resolve_through_the_named_dns_server() -> None:
+    """With --dns-server, an identity provider's or status page's name is resolved by that
+    server too, never by the system's resolver."""
+    from demo.dns_server import DnsServer
+
+    with DnsServer({"idp.test": ["127.0.0.1"]}) as dns, WebServer({"/saml": Page("<md/>")}) as idp:
+        ctx = ProbeContext(Target.parse("https://portal.test/login"),
+                           RunConfig(dns_servers=[dns.address]), proxy=ProxySettings())
+        async with client_for(ctx) as client:
+            answer = await client.get(f"http://idp.test:{idp.port}/saml")
+            with pytest.raises(httpx.ConnectError, match="cannot resolve nowhere.test"):
+                await client.get(f"http://nowhere.test:{idp.port}/saml")
+        assert answer.status_code == 200 and idp.requests[0].headers["Host"] == f"idp.test:{idp.port}"
+        assert ("idp.test", "A") in dns.queries and ("nowhere.test", "A") in dns.queries
