@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
 
 NAVIGATION_TIMEOUT = 10.0  # until the first answer of the login URL commits
+BUDGET_SHARE = 0.75  # of --timeout, from the launch to the last screenshot (the runner allows 16 s of 20)
+RESERVE = 1.0  # seconds kept back for the screenshot, the HAR and closing
 SCREENSHOT_TIMEOUT = 3.0
 CLOSE_TIMEOUT = 3.0
 
@@ -103,6 +105,12 @@ class BrowserProbe:
                            evidence=evidence, findings=findings, duration_ms=watch.ms())
 
 
+def time_left(ctx: ProbeContext, watch: Stopwatch, wanted: float, share: float = BUDGET_SHARE) -> float:
+    """`wanted` seconds, or fewer when the run's timeout leaves less (never under half a second)."""
+    left = ctx.config.timeout * share - watch.seconds() - RESERVE
+    return max(0.5, min(wanted, left))
+
+
 async def _gate(ctx: ProbeContext) -> str | None:
     """A reason not to load the page when the network probe reached nothing and no proxy applies.
 
@@ -132,9 +140,9 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
     context.set_default_timeout(FORM_WAIT * 1000)
     page = await context.new_page()
     events = PageWatch(page)
-    await _navigate(page, ctx.target.url, events)
+    await _navigate(page, ctx.target.url, events, time_left(ctx, watch, NAVIGATION_TIMEOUT))
     evidence.timings_ms["commit"] = watch.ms()
-    shown = events.navigation_error is None and await wait_for_form(page)
+    shown = events.navigation_error is None and await wait_for_form(page, time_left(ctx, watch, FORM_WAIT))
     evidence.timings_ms["form" if shown else "settled"] = watch.ms()
     view, _, evidence.screenshot = await asyncio.gather(
         read_view(page), _record_cookies(context, events, evidence), _screenshot(ctx, page)
@@ -147,12 +155,12 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
     _copy_events(events, evidence, page.url)
 
 
-async def _navigate(page: Page, url: str, events: PageWatch) -> None:
+async def _navigate(page: Page, url: str, events: PageWatch, timeout: float) -> None:
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     try:
-        await page.goto(url, wait_until="commit", timeout=NAVIGATION_TIMEOUT * 1000)
+        await page.goto(url, wait_until="commit", timeout=timeout * 1000)
     except PlaywrightTimeout:
         events.navigation_error = events.navigation_error or "timeout"
         events.navigation_error_url = events.navigation_error_url or bare_url(url)

@@ -7,9 +7,9 @@ and the other awaits the same launch. Each probe then works in a fresh context.
 A caller that keeps one browser across runs (the exporter) puts its own
 `BrowserSession` in `ctx.shared["browser"]`: it is used as it is and left open, and
 the run's resolver rules and trusted keys (`browser_flags`) do not apply to it. A
-browser launched here is closed through `ctx.resources`, which the runner closes at the
-end of every run, on the deadline and on interrupts too; closing is bounded, and
-stopping Playwright's driver takes every Chromium it started with it.
+browser launched for the run is closed by stopping the run's driver
+(`browser_driver`), which `ctx.resources` does at the end of every run, on the
+deadline and on interrupts too.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from probes.base import ProbeContext
 from probes.browser_discovery import BrowserInfo, BrowserUnavailable, find_browser, read_version
+from probes.browser_driver import STOP_TIMEOUT, start_driver
 from probes.browser_flags import BASE_ARGS, context_proxy, launch_args, needs_no_sandbox
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Playwright, PlaywrightContextManager
+    from playwright.async_api import Browser, BrowserContext, Playwright
 
 LAUNCH_TIMEOUT = 15.0
-CLOSE_TIMEOUT = 1.2  # for the driver to close its browsers and exit
-DRIVER_WAIT = 3.0  # how long an abandoned launch waits for the driver to come up, to stop it cleanly
 VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -52,9 +51,10 @@ class BrowserSession:
             options |= {"record_har_path": str(har_path), "record_har_content": "omit"}
         return await self.browser.new_context(**options)
 
-    async def aclose(self, timeout: float = CLOSE_TIMEOUT) -> None:
+    async def aclose(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop the driver, bounded: it closes every browser it started before it exits."""
-        await _stop(self.playwright, timeout)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.playwright.stop(), timeout)
 
 
 async def get_browser(ctx: ProbeContext) -> BrowserSession:
@@ -66,9 +66,11 @@ async def get_browser(ctx: ProbeContext) -> BrowserSession:
     if isinstance(held, BrowserSession):
         return held
     if held is None:
-        held = asyncio.ensure_future(_launch_for_run(ctx))
+        info = find_browser(ctx.config.browser)
+        starting = start_driver(ctx)
+        held = asyncio.ensure_future(_launch_for_run(ctx, info, starting))
         ctx.shared["browser"] = held
-        ctx.resources.push_async_callback(_close_launch, held)
+        ctx.resources.push_async_callback(_cancel_launch, held)
     session: BrowserSession = await asyncio.shield(held)
     return session
 
@@ -78,40 +80,31 @@ async def launch_shared(choice: str | None = None, args: Sequence[str] = BASE_AR
 
     Raises BrowserUnavailable when no browser is found or it does not start.
     """
+    from playwright.async_api import async_playwright
+
     info = find_browser(choice)
-    return await _launch(asyncio.ensure_future(_manager().start()), info, list(args))
-
-
-def _manager() -> PlaywrightContextManager:
-    from playwright.async_api import async_playwright  # imported late: only runs with a browser pay for it
-
-    return async_playwright()
-
-
-async def _launch_for_run(ctx: ProbeContext) -> BrowserSession:
-    """Start the driver and, meanwhile, work out the run's flags (which may wait for the dns probe)."""
-    info = find_browser(ctx.config.browser)
-    starting = asyncio.ensure_future(_manager().start())
+    playwright = await async_playwright().start()
     try:
-        args = await launch_args(ctx)
+        return await _launch(playwright, info, args)
     except BaseException:
-        await _abandon(starting)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(playwright.stop(), STOP_TIMEOUT)
         raise
-    return await _launch(starting, info, args)
 
 
-async def _launch(starting: asyncio.Future[Playwright], info: BrowserInfo, args: Sequence[str]) -> BrowserSession:
+async def _launch_for_run(ctx: ProbeContext, info: BrowserInfo, starting: asyncio.Future[Playwright]) -> BrowserSession:
+    """Work out the run's flags (which may wait for the dns probe) while the driver starts, then launch."""
+    args = await launch_args(ctx)
+    return await _launch(await asyncio.shield(starting), info, args)
+
+
+async def _launch(playwright: Playwright, info: BrowserInfo, args: Sequence[str]) -> BrowserSession:
     try:
-        playwright = await asyncio.shield(starting)
         browser = await playwright.chromium.launch(
             executable_path=info.path, args=list(args), headless=True,
             chromium_sandbox=not needs_no_sandbox(), timeout=LAUNCH_TIMEOUT * 1000,
         )
-    except asyncio.CancelledError:
-        await _abandon(starting)
-        raise
     except Exception as exc:
-        await _abandon(starting)
         version = await read_version(info.path)
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise BrowserUnavailable(
@@ -136,25 +129,9 @@ async def _user_agent(browser: Browser) -> str | None:
     return agent.replace("HeadlessChrome/", "Chrome/") or None
 
 
-async def _abandon(starting: asyncio.Future[Playwright]) -> None:
-    """Stop a driver whose launch was given up: let it finish starting (bounded), then stop it."""
-    with contextlib.suppress(BaseException):
-        playwright = await asyncio.wait_for(asyncio.shield(starting), DRIVER_WAIT)
-        await _stop(playwright, CLOSE_TIMEOUT)
-
-
-async def _stop(playwright: Playwright, timeout: float) -> None:
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(playwright.stop(), timeout)
-
-
-async def _close_launch(launch: asyncio.Future[BrowserSession]) -> None:
-    """The end-of-run cleanup: cancel a launch still under way, or close the browser it gave."""
+async def _cancel_launch(launch: asyncio.Future[BrowserSession]) -> None:
+    """End-of-run cleanup, before the driver stops: a launch still under way is given up."""
     if not launch.done():
         launch.cancel()
-        with contextlib.suppress(BaseException):
-            await launch
-        return
-    if launch.cancelled() or launch.exception() is not None:
-        return
-    await launch.result().aclose()
+    with contextlib.suppress(BaseException):
+        await launch

@@ -21,7 +21,7 @@ from pydantic import Field
 from probes.account_messages import Verdict, classify_lines, new_lines
 from probes.artifacts import artifact_path
 from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch
-from probes.browser import NAVIGATION_TIMEOUT
+from probes.browser import NAVIGATION_TIMEOUT, time_left
 from probes.browser_discovery import BrowserUnavailable
 from probes.browser_session import BrowserSession, get_browser
 from probes.browser_watch import bare_url, host_of
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Dialog, Page
 
 RESULT_WAIT = 10.0  # after submitting, at most this long for the portal's answer
+BUDGET_SHARE = 0.85  # of --timeout (the runner allows the login 18 s of 20)
 POLL = 0.25  # how often the page is read while it has not settled
 CAUSES = {
     "invalid_credentials": ("account.invalid_credentials", "the portal says the user name or password is wrong"),
@@ -121,8 +122,9 @@ async def _attempt(ctx: ProbeContext, session: BrowserSession, evidence: LoginEv
         page = await context.new_page()
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: _dismiss(dialog, dialogs))
-        await page.goto(ctx.target.url, wait_until="commit", timeout=NAVIGATION_TIMEOUT * 1000)
-        await wait_for_form(page)
+        navigation = time_left(ctx, watch, NAVIGATION_TIMEOUT, BUDGET_SHARE)
+        await page.goto(ctx.target.url, wait_until="commit", timeout=navigation * 1000)
+        await wait_for_form(page, time_left(ctx, watch, FORM_WAIT, BUDGET_SHARE))
         fields = await find_fields(page, profile)
         if fields is None:
             return
@@ -134,14 +136,15 @@ async def _attempt(ctx: ProbeContext, session: BrowserSession, evidence: LoginEv
         quiet = NetworkQuiet(page)
         evidence.steps.append(await fill_and_submit(fields, credentials.username, first_password))
         if fields.password is None:  # identifier-first: the password is asked on the next page
-            await wait_for_form(page, quiet=quiet)
+            await wait_for_form(page, time_left(ctx, watch, FORM_WAIT, BUDGET_SHARE), quiet)
             second = await find_fields(page, profile)
             if second is not None and second.password is not None:
                 before = (await read_view(page)).text
                 quiet = NetworkQuiet(page)
                 second.username = None  # given on the first step
                 evidence.steps.append(await fill_and_submit(second, None, password))
-        verdict, view = await _await_answer(page, before, dialogs, profile, quiet)
+        answer_wait = time_left(ctx, watch, RESULT_WAIT, BUDGET_SHARE)
+        verdict, view = await _await_answer(page, before, dialogs, profile, quiet, answer_wait)
         evidence.timings_ms["answer"] = watch.ms()
         _decide(evidence, verdict, view, page.url, ctx.target.url, before, dialogs)
         if evidence.outcome != "success":
@@ -166,12 +169,12 @@ def _consume(task: asyncio.Future[None]) -> None:
 
 
 async def _await_answer(
-    page: Page, before: str, dialogs: list[str], profile: object, quiet: NetworkQuiet
+    page: Page, before: str, dialogs: list[str], profile: object, quiet: NetworkQuiet, timeout: float
 ) -> tuple[Verdict | None, PageView]:
-    """Read the page until it names an outcome, or has gone quiet without one (bounded)."""
+    """Read the page until it names an outcome, or has gone quiet without one (at most `timeout`)."""
     settled = asyncio.ensure_future(quiet.wait())
     loop = asyncio.get_running_loop()
-    end = loop.time() + RESULT_WAIT
+    end = loop.time() + timeout
     try:
         while True:
             view = await read_view(page)

@@ -1,0 +1,44 @@
+"""Playwright's driver for a run, started as early as the run can start it, and always stopped.
+
+Starting the driver (a Node.js process) is a good part of the browser's start-up, and
+needs nothing from the run, so a caller may start it before loading the probes
+(`start_driver(ctx)`); the browser launch then picks it up. This module stays light
+to import for that reason. Stopping the driver closes every browser it launched, so
+the one cleanup registered here, on `ctx.resources`, is what guarantees that no
+Chromium outlives the run, on the deadline and on interrupts too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+from probes.base import ProbeContext
+
+if TYPE_CHECKING:
+    from playwright.async_api import Playwright
+
+KEY = "browser_driver"
+DRIVER_WAIT = 3.0  # how long cleanup waits for a driver still starting, to stop it cleanly
+STOP_TIMEOUT = 1.2  # for the driver to close its browsers and exit
+
+
+def start_driver(ctx: ProbeContext) -> asyncio.Future[Playwright]:
+    """The run's driver, starting (once per run); its stop is registered on `ctx.resources`."""
+    held = ctx.shared.get(KEY)
+    if held is None:
+        from playwright.async_api import async_playwright  # imported late: only runs with a browser pay for it
+
+        held = asyncio.ensure_future(async_playwright().start())
+        ctx.shared[KEY] = held
+        ctx.resources.push_async_callback(stop_driver, held)
+    driver: asyncio.Future[Playwright] = held
+    return driver
+
+
+async def stop_driver(starting: asyncio.Future[Playwright]) -> None:
+    """Stop the driver, bounded: let it finish starting if it is still starting, then stop it."""
+    with contextlib.suppress(BaseException):
+        playwright = await asyncio.wait_for(asyncio.shield(starting), DRIVER_WAIT)
+        await asyncio.wait_for(playwright.stop(), STOP_TIMEOUT)
