@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -21,7 +22,7 @@ from pydantic import BaseModel, Field
 from probes.base import Evidence, ProbeContext, ProbeResult, Stopwatch, status_from
 from probes.http_findings import classify
 from probes.httpclient import DEFAULT_TIMEOUT, client_for, describe_error
-from probes.maintenance import MaintenanceMatch, find_maintenance
+from probes.maintenance import MaintenanceMatch, find_maintenance, with_windows
 from probes.page_text import read_page
 
 MAX_REDIRECTS = 10
@@ -103,7 +104,7 @@ class HttpProbe:
                 duration_ms=watch.ms(), evidence=evidence,
             )
         if answer is not None:
-            self._read_final(answer, evidence)
+            self._read_final(answer, evidence, ctx.now())
         findings = classify(evidence, ctx.now())
         return ProbeResult(
             name=self.name, status=status_from(findings),
@@ -179,7 +180,7 @@ class HttpProbe:
                 break
         return b"".join(chunks)[: self.max_body]
 
-    def _read_final(self, answer: _Answer, evidence: HttpEvidence) -> None:
+    def _read_final(self, answer: _Answer, evidence: HttpEvidence, now: datetime) -> None:
         evidence.final_url, evidence.final_status = answer.url, answer.status
         evidence.reason_phrase = answer.reason
         evidence.response_ms = evidence.hops[-1].ms
@@ -194,7 +195,8 @@ class HttpProbe:
             text = "\n".join(part for part in (page.title, page.text) if part)
         elif not (content_type.startswith("text/") or "json" in content_type):
             text = ""
-        evidence.maintenance = find_maintenance(text)
+        # an announced window that contains now is maintenance now; one already over is dropped
+        evidence.maintenance = with_windows(find_maintenance(text), now)
 
 
 async def _gate(ctx: ProbeContext) -> str | None:

@@ -186,7 +186,9 @@ def _interception(ev: TlsEvidence, expected_issuers: list[str]) -> Finding | Non
     if wanted and not any(w in c.issuer.lower() for c in ev.certificates for w in wanted):
         methods.append("expected_issuer")
         facts.append(f"the portal's certificates come from {', '.join(expected_issuers)}; this one from {leaf.issuer}")
-    if not methods:
+    if not methods or (methods == ["expected_issuer"] and not ev.trusted):
+        # an unexpected issuer the workstation does not trust is a bad certificate, not interception:
+        # interception products install their root, so their certificates are trusted
         return None
     trust = "trusts" if ev.trusted else "does not trust"
     facts.append(f"this workstation {trust} the re-signing CA" + (f" ({ev.trust_message})" if ev.trust_message else ""))

@@ -215,3 +215,17 @@ async def test_login_url_refusing_or_missing(status: int, cause: str) -> None:
         ctx = ProbeContext(Target.parse(web.url("/login")), RunConfig(), proxy=ProxySettings())
         result = await HttpProbe().run(ctx)
     assert [f.id for f in result.findings] == [cause] and result.status == "fail"
+
+
+async def test_announced_window_that_contains_now_is_maintenance_now() -> None:
+    from datetime import UTC, datetime
+
+    banner = "<p>Scheduled maintenance: Saturday, December 5, 2026 from 10:00 PM to 11:59 PM UTC.</p><form></form>"
+    with WebServer({"/login": Page(banner)}) as web:
+        during = ProbeContext(Target.parse(web.url("/login")), RunConfig(), proxy=ProxySettings(),
+                              now=lambda: datetime(2026, 12, 5, 23, 0, tzinfo=UTC))
+        before = ProbeContext(Target.parse(web.url("/login")), RunConfig(), proxy=ProxySettings(),
+                              now=lambda: datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+        now_result, later_result = await HttpProbe().run(during), await HttpProbe().run(before)
+    assert [f.id for f in now_result.findings] == ["portal.maintenance"]
+    assert [f.id for f in later_result.findings] == ["portal.maintenance_scheduled"]

@@ -209,6 +209,13 @@ async def test_unexpected_issuer_for_the_profile(serve, bundle) -> None:
     assert fine.status == "pass"
 
 
+async def test_untrusted_self_signed_certificate_is_not_called_interception(serve, bundle) -> None:
+    """Only an unexpected issuer, and an untrusted one: a bad certificate, not a re-signing product."""
+    port = serve(kind="self_signed").port
+    result = await run(context(port, bundle, profile=SimpleNamespace(expected_tls_issuers=["Demo Portal Root CA"])))
+    assert ids(result) == ["tls.untrusted_issuer"]
+
+
 async def test_plain_http_is_skipped(bundle) -> None:
     result = await TlsProbe().run(context(80, bundle, scheme="http"))
     assert result.status == "skip" and "http://" in (result.reason or "")
