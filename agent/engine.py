@@ -128,6 +128,8 @@ def support_section(
         screenshot=getattr(browser_ev, "screenshot", None),
         har=getattr(browser_ev, "har", None),
         identifiers=dict(config.identifiers),
+        identifiers_missing=[i for i in getattr(profile, "support_identifiers", None) or []
+                             if i not in config.identifiers],
         contact=_contact_dict(contact),
         when_to_contact=advice,
     )

@@ -73,6 +73,9 @@ class Support(BaseModel):
     screenshot: str | None = None
     har: str | None = None
     identifiers: dict[str, str] = Field(default_factory=dict)
+    identifiers_missing: list[str] = Field(
+        default_factory=list, description="identifiers the portal's support asks for that were not given"
+    )
     contact: dict[str, str] = Field(default_factory=dict)
     when_to_contact: str = ""
 

@@ -22,6 +22,13 @@ HEADLINE = {
 }
 
 
+IDENTIFIER_LABELS = {"provider_id": "Provider ID", "npi": "NPI", "tax_id": "Tax ID", "practice_name": "Practice name"}
+
+
+def label(identifier: str) -> str:
+    return IDENTIFIER_LABELS.get(identifier, identifier.replace("_", " ").capitalize())
+
+
 def probe_line(name: str, status: str, duration_ms: int, summary: str) -> Text:
     """One probe as one line; used live while the run goes and in the final table."""
     line = Text()
@@ -80,7 +87,10 @@ def render(report: Report, console: Console) -> None:
     facts += [f"Error seen: \"{text}\"" for text in support.error_text[:5]]
     if support.screenshot:
         facts.append(f"Screenshot: {support.screenshot}")
-    facts += [f"{key.replace('_', ' ').title()}: {value}" for key, value in support.identifiers.items()]
+    facts += [f"{label(key)}: {value}" for key, value in support.identifiers.items()]
+    if support.identifiers_missing:
+        asked = ", ".join(label(i) for i in support.identifiers_missing)
+        facts.append(f"Have ready for the portal's support (not given to this run): {asked}")
     facts += [f"Portal support {key}: {value}" for key, value in support.contact.items()]
     console.print(Panel(Group(Text(support.when_to_contact, style="bold"), *map(Text, facts)),
                         title="For support", title_align="left", border_style="dim"))
