@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--skip", metavar="NAMES", help="comma-separated probes to leave out")
     add("--credentials-file", metavar="PATH", help="file with 'username = ...' and 'password = ...' lines")
     add("--output-dir", metavar="DIR", help="where to write the screenshot and HAR (default: next to the JSON report)")
+    add("--proxy", metavar="auto|env|direct|URL", default="auto",
+        help="which proxy to use: the environment's then the system's (auto, the default), the environment's "
+        "only (env), none (direct), or this one")
     add("--captive-check", metavar="URL",
         help="URL that answers 204 on an open network, for the captive-portal check ('off' to disable)")
     add("--tls-warning-days", type=int, default=14, metavar="DAYS",

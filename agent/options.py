@@ -17,6 +17,7 @@ from agent.cli import UsageError
 from agent.registry import PROBES
 from probes.base import RunConfig
 from probes.profile import Profile
+from probes.proxy_settings import ProxySettings
 from probes.target import Target, TargetError
 
 
@@ -30,6 +31,7 @@ class Run:
     skip: set[str]
     json_path: str | None
     stdout_format: str
+    proxy: ProxySettings = field(default_factory=ProxySettings)
     secrets: list[str] = field(default_factory=list)
     history: str | None = None
     webhook: str | None = None
@@ -100,6 +102,21 @@ def profile_options(options: argparse.Namespace) -> tuple[Target, Profile | None
     return target, profile, identifiers
 
 
+def proxy_settings(choice: str) -> ProxySettings:
+    """--proxy: auto (environment, then the system's settings), env, direct, or a proxy URL."""
+    if choice == "auto":
+        return ProxySettings.detect()
+    if choice == "env":
+        return ProxySettings.from_environment()
+    if choice == "direct":
+        return ProxySettings()
+    try:
+        parsed = Target.parse(choice)
+    except TargetError as exc:
+        raise UsageError(f"--proxy: expected auto, env, direct or a proxy URL ({exc})") from None
+    return ProxySettings(proxies={"http": parsed.origin, "https": parsed.origin}, source="command line")
+
+
 def build_run(options: argparse.Namespace) -> Run:
     if options.target is None:
         raise UsageError("no TARGET given: pass the login page's URL or a profile name")
@@ -144,7 +161,8 @@ def build_run(options: argparse.Namespace) -> Run:
     skip = probe_names(options.skip, "--skip") or set()
     secrets = [s for s in (os.environ.get(credentials.ENV_PASSWORD), creds and creds.password.get_secret_value()) if s]
     history, webhook = scheduled_outputs(options)
-    return Run(target, config, only, skip, json_path, options.format, secrets, history, webhook)
+    return Run(target, config, only, skip, json_path, options.format, proxy_settings(options.proxy), secrets,
+               history, webhook)
 
 
 def scheduled_outputs(options: argparse.Namespace) -> tuple[str | None, str | None]:

@@ -32,7 +32,7 @@ async def _diagnose_until_signalled(run: Run, progress: Progress) -> Report:
             pass
     try:
         return await diagnose(run.target, run.config, only=run.only, skip=frozenset(run.skip),
-                              observer=progress, stop=stop)
+                              observer=progress, stop=stop, proxy=run.proxy)
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)

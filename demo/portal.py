@@ -136,6 +136,7 @@ class DemoPortal:
             "--time-server", f"{ntp_host}:{ntp_port}",
             "--ca-bundle", str(self.ca_bundle),
             "--captive-check", self._captive.url("/generate_204"),
+            "--proxy", "env",  # the demo plays the workstation's proxy in its environment, never the system's
             "demo",
         ]
 

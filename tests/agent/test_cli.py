@@ -97,3 +97,14 @@ def test_interrupt_still_writes_the_report(tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     http = next(p for p in data["probes"] if p["name"] == "http")
     assert http["status"] == "timeout" and http["reason"] == "interrupted"
+
+
+def test_proxy_option_overrides_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "report.json"
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed_port()}")
+    assert main(["https://localhost:9/", "--only", "proxy", "--proxy", "direct", "--json", str(report)]) == 0
+    proxy = f"http://127.0.0.1:{closed_port()}"
+    assert main(["https://localhost:9/", "--only", "proxy", "--proxy", proxy, "--json", str(report)]) == 2
+    assert json.loads(report.read_text())["causes"][0]["id"] == "proxy.unreachable"
+    capsys.readouterr()
