@@ -220,6 +220,7 @@ def _copy_events(events: PageWatch, evidence: BrowserEvidence, page_url: str) ->
     texts: list[str] = []
     if events.navigation_error:
         texts.append(f"{events.navigation_error} at {events.navigation_error_url}")
+    texts += [f"{f.error} loading {f.resource_type} {f.url}" for f in events.failed if f.required][:5]
     texts += events.page_errors[:5] + list(evidence.wording.values()) + [m.sentence for m in evidence.maintenance]
     evidence.error_text = list(dict.fromkeys(texts))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,11 +100,21 @@ async def _launch_for_run(ctx: ProbeContext, info: BrowserInfo, starting: asynci
 
 
 async def _launch(playwright: Playwright, info: BrowserInfo, args: Sequence[str]) -> BrowserSession:
+    sandbox = not needs_no_sandbox()
     try:
-        browser = await playwright.chromium.launch(
-            executable_path=info.path, args=list(args), headless=True,
-            chromium_sandbox=not needs_no_sandbox(), timeout=LAUNCH_TIMEOUT * 1000,
-        )
+        try:
+            browser = await playwright.chromium.launch(
+                executable_path=info.path, args=list(args), headless=True,
+                chromium_sandbox=sandbox, timeout=LAUNCH_TIMEOUT * 1000,
+            )
+        except Exception:
+            if not (sandbox and sys.platform.startswith("linux")):
+                raise
+            # a Linux without unprivileged user namespaces cannot start the sandbox: without it, then
+            browser = await playwright.chromium.launch(
+                executable_path=info.path, args=list(args), headless=True,
+                chromium_sandbox=False, timeout=LAUNCH_TIMEOUT * 1000,
+            )
     except Exception as exc:
         version = await read_version(info.path)
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

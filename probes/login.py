@@ -67,8 +67,9 @@ class LoginProbe:
         watch = Stopwatch()
         credentials = ctx.config.credentials
         if credentials is None:
-            return ProbeResult(name=self.name, status="skip", summary="no credentials given",
-                               reason="no credentials given")
+            return ProbeResult(name=self.name, status="skip", reason="no credentials given",
+                               summary="not attempted: set DIAGNOSE_USERNAME and DIAGNOSE_PASSWORD, "
+                               "or pass --credentials-file")
         secrets = [credentials.password.get_secret_value(), credentials.username]
         evidence = LoginEvidence(url=bare_url(ctx.target.url))
         try:
@@ -207,7 +208,8 @@ def _decide(evidence: LoginEvidence, verdict: Verdict | None, view: PageView, ur
     if verdict is not None:
         evidence.message, evidence.matched = verdict.message, verdict.pattern
     elif evidence.outcome == "unknown":
-        evidence.message = (fresh or new_lines(before, view.text) or [None])[0]
+        said = fresh or new_lines(before, view.text)
+        evidence.message = said[0] if said else None
     evidence.error_text = list(dict.fromkeys(([evidence.message] if evidence.message else []) + fresh))[:10]
 
 

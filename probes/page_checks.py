@@ -156,7 +156,8 @@ async def wait_for_form(page: Page, timeout: float = FORM_WAIT, quiet: NetworkQu
     watch = PasswordWatch(page)
     settled = asyncio.ensure_future(quiet.wait() if quiet is not None else settle(page))
     try:
-        await asyncio.wait({watch.found, settled}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Future[Any]] = {watch.found, settled}
+        await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         return watch.found.done() and not watch.found.cancelled()
     finally:
         settled.cancel()

@@ -120,3 +120,18 @@ def test_context_proxy_carries_credentials_and_bypass_apart() -> None:
     assert option == {"server": "http://proxy.test:3128", "bypass": "intranet.test",
                       "username": "us@r", "password": "p:ss"}
     assert context_proxy(ctx, "https://intranet.test/") is None  # type: ignore[arg-type]
+
+
+@needs_chromium
+async def test_a_browser_that_does_not_start_is_an_error_naming_it(tmp_path: Path) -> None:
+    fake = tmp_path / "chrome"
+    fake.write_text("#!/bin/sh\n[ \"$1\" = --version ] && echo 'Google Chrome 99.0.4844.51' && exit 0\nexit 1\n")
+    fake.chmod(0o755)
+    ctx = context("http://127.0.0.1:9/login", tmp_path, browser=str(fake))
+    async with ctx.resources:
+        result = await BrowserProbe().run(ctx)
+    assert result.status == "error"
+    assert "did not start" in (result.reason or "")
+    assert result.evidence.browser == {"name": "Google Chrome", "version": "99.0.4844.51", "path": str(fake),
+                                       "channel": "chrome", "source": "given"}
+    assert not _browser_processes()
