@@ -11,7 +11,10 @@ LABEL org.opencontainers.image.title="diagnose" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.base.name="docker.io/library/python:3.11-slim-bookworm"
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# `container` tells the agent it runs in one (Kubernetes leaves no /.dockerenv): Chromium's own
+# sandbox needs user namespaces that container runtimes refuse, so the container is its sandbox.
+ENV container=oci \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
