@@ -46,7 +46,7 @@ def test_causes_and_remediation_come_before_probe_details(tmp_path: Path) -> Non
     checks = text.index("Checks")
     assert text.index("CRITICAL") < first_cause < remedy < checks < text.index("For the support ticket")
     assert text.index("Maintenance is announced for later") > remedy
-    assert text.index("When the certificate is not renewed within a working day.") < first_cause
+    assert text.index("When the certificate is not renewed within a working day.") < text.index("What is wrong")
     assert "req-8812" in text and "2025-03-04T08:15:00+00:00" in text
 
 
