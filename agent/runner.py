@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
-from probes.base import Probe, ProbeContext, ProbeResult, Stopwatch
+from probes.base import Probe, ProbeContext, ProbeResult, Stopwatch, set_budget_end
 
 # Seconds each probe may take at the default 20 s deadline; they scale with --timeout.
 BUDGETS: dict[str, float] = {
@@ -34,6 +34,7 @@ async def _run_one(probe: Probe, ctx: ProbeContext, budget: float, observer: Obs
     watch = Stopwatch()
     if observer:
         observer(probe.name, None)
+    set_budget_end(asyncio.get_running_loop().time() + budget)
     try:
         async with asyncio.timeout(budget):
             result = await probe.run(ctx)

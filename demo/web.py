@@ -110,6 +110,7 @@ class WebServer:
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             timeout = 30
+            disable_nagle_algorithm = True  # headers and body go in separate writes: no delayed-ACK stall
 
             def setup(self) -> None:
                 if isinstance(self.request, ssl.SSLSocket):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -99,6 +100,14 @@ class RunConfig(BaseModel):
     )
 
 
+_budget_end: contextvars.ContextVar[float | None] = contextvars.ContextVar("probe_budget_end", default=None)
+
+
+def set_budget_end(loop_time: float) -> None:
+    """Called by the runner inside each probe's task: when (event-loop time) its budget runs out."""
+    _budget_end.set(loop_time)
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -145,6 +154,17 @@ class ProbeContext:
         if future is None:
             return None
         return await asyncio.shield(future)
+
+    def time_left(self, at_most: float) -> float:
+        """Seconds the running probe may still use, capped at `at_most`.
+
+        A probe sizes its own timeouts with this, so that a portal which never answers is
+        reported by the probe (as a finding) before the runner has to cut it off (as a timeout).
+        """
+        end = _budget_end.get()
+        if end is None:
+            return at_most
+        return max(0.0, min(at_most, end - asyncio.get_running_loop().time()))
 
     async def addresses(self) -> list[str] | None:
         """Addresses later connections must use, from the `dns` probe; None means let the OS resolve."""

@@ -20,12 +20,13 @@ import httpx
 from pydantic import BaseModel, Field
 
 from probes.base import Evidence, ProbeContext, ProbeResult, Stopwatch, status_from
-from probes.http_findings import classify
+from probes.http_findings import classify, no_answer
 from probes.httpclient import DEFAULT_TIMEOUT, client_for, describe_error
 from probes.maintenance import MaintenanceMatch, find_maintenance, with_windows
 from probes.page_text import read_page
 
 MAX_REDIRECTS = 10
+ANSWER_MARGIN = 0.5  # seconds kept from the budget to report a portal that never answers
 MAX_BODY = 1_000_000
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -94,8 +95,14 @@ class HttpProbe:
                     name=self.name, status="skip", reason=gate, summary=gate,
                     duration_ms=watch.ms(), evidence=evidence,
                 )
-            async with client_for(ctx, timeout=self.timeout) as client:
+            timeout = max(0.5, ctx.time_left(self.timeout + ANSWER_MARGIN) - ANSWER_MARGIN)
+            async with client_for(ctx, timeout=timeout) as client:
                 answer = await self._walk(client, url, evidence)
+        except httpx.ReadTimeout:
+            failed = evidence.hops[-1].url if evidence.hops else url
+            findings = [no_answer(failed, timeout)]
+            return ProbeResult(name=self.name, status="fail", summary=findings[0].summary,
+                               duration_ms=watch.ms(), evidence=evidence, findings=findings)
         except Exception as exc:  # a probe reports, it never raises
             failed = evidence.hops[-1].url if evidence.hops else url
             reason = f"could not fetch {failed}: {describe_error(exc)}"

@@ -66,6 +66,16 @@ def classify(evidence: HttpEvidence, now: datetime) -> list[Finding]:
     return []
 
 
+def no_answer(url: str, waited: float) -> Finding:
+    """The portal took the connection (and the TLS handshake) but sent no answer: it hangs."""
+    return Finding(
+        id="portal.outage", severity="critical",
+        summary=f"the portal accepts connections but sent no answer to GET {url} within {waited:.1f} s",
+        evidence=[f"GET {url}: connected, no response within {waited:.1f} s"],
+        data={"url": url, "waited_seconds": round(waited, 1), "hung": True},
+    )
+
+
 def _maintenance(evidence: HttpEvidence, said: list[str], answered: str, now: datetime) -> Finding:
     facts = [answered]
     data: dict[str, Any] = {"url": evidence.final_url, "status": evidence.final_status, "sentences": said}

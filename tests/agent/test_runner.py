@@ -97,3 +97,16 @@ async def test_stop_event_ends_the_run_early() -> None:
     results = await run_probes([Sleeper("browser", 30)], context(), deadline=10, stop=stop)
     assert time.perf_counter() - started < 1.5
     assert results[0].status == "timeout" and results[0].reason == "interrupted"
+
+
+async def test_probes_see_the_time_their_budget_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Asker:
+        name = "http"
+        depends_on: ClassVar[tuple[str, ...]] = ()
+
+        async def run(self, ctx: ProbeContext) -> ProbeResult:
+            return ProbeResult(name=self.name, status="pass", summary=f"{ctx.time_left(100):.1f}")
+
+    monkeypatch.setitem(BUDGETS, "http", 3.0)
+    (result,) = await run_probes([Asker()], context(), deadline=5)
+    assert 2.5 < float(result.summary) <= 3.0

@@ -229,3 +229,10 @@ async def test_announced_window_that_contains_now_is_maintenance_now() -> None:
         now_result, later_result = await HttpProbe().run(during), await HttpProbe().run(before)
     assert [f.id for f in now_result.findings] == ["portal.maintenance"]
     assert [f.id for f in later_result.findings] == ["portal.maintenance_scheduled"]
+
+
+async def test_a_portal_that_never_answers_is_an_outage() -> None:
+    with WebServer({"/login": Page(hang=True)}) as web:
+        ctx = ProbeContext(Target.parse(web.url("/login")), RunConfig(), proxy=ProxySettings())
+        result = await HttpProbe(timeout=1.0).run(ctx)
+    assert [f.id for f in result.findings] == ["portal.outage"] and result.findings[0].data["hung"] is True
