@@ -12,6 +12,7 @@ decided in `browser_findings`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 from typing import TYPE_CHECKING, ClassVar
 
@@ -34,6 +35,7 @@ NAVIGATION_TIMEOUT = 10.0  # until the first answer of the login URL commits
 BUDGET_SHARE = 0.75  # of --timeout, from the launch to the last screenshot (the runner allows 16 s of 20)
 RESERVE = 1.0  # seconds kept back for the screenshot, the HAR and closing
 SCREENSHOT_TIMEOUT = 3.0
+ERROR_PAGE_WAIT = 2.0
 CLOSE_TIMEOUT = 3.0
 
 
@@ -142,6 +144,9 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
     events = PageWatch(page)
     await _navigate(page, ctx.target.url, events, time_left(ctx, watch, NAVIGATION_TIMEOUT))
     evidence.timings_ms["commit"] = watch.ms()
+    if events.navigation_error is not None:
+        with contextlib.suppress(Exception):  # Chromium's own error page is what the user sees: let it show
+            await page.wait_for_url(lambda url: url.startswith("chrome-error:"), timeout=ERROR_PAGE_WAIT * 1000)
     shown = events.navigation_error is None and await wait_for_form(page, time_left(ctx, watch, FORM_WAIT))
     evidence.timings_ms["form" if shown else "settled"] = watch.ms()
     view, _, evidence.screenshot = await asyncio.gather(
@@ -197,9 +202,15 @@ def _is_deletion(attributes: str) -> bool:
 
 
 async def _screenshot(ctx: ProbeContext, page: Page) -> str | None:
+    """The viewport as PNG, captured by Chromium directly (quicker than the generic screenshot; nothing to mask)."""
     path = artifact_path(ctx, "browser", "png")
     try:
-        await page.screenshot(path=str(path), timeout=SCREENSHOT_TIMEOUT * 1000)
+        cdp = await page.context.new_cdp_session(page)
+        shot = await asyncio.wait_for(
+            cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True}), SCREENSHOT_TIMEOUT
+        )
+        path.write_bytes(base64.b64decode(shot["data"]))
+        await cdp.detach()
     except Exception:  # noqa: BLE001 - no screenshot is a loss for support, not for the diagnosis
         return None
     return str(path)

@@ -184,6 +184,7 @@ async def test_refused_portal_is_reported_without_a_page_verdict(
     result = await _run(f"http://127.0.0.1:{closed_port()}/login", shared_browser, tmp_path)
     assert _ids(result) == ["network.refused"]
     assert result.evidence.navigation_error == "net::ERR_CONNECTION_REFUSED"
+    assert Path(result.evidence.screenshot).read_bytes().startswith(b"\x89PNG")  # Chromium's error page
 
 
 async def test_skipped_when_the_network_probe_reached_nothing(

@@ -14,7 +14,7 @@ from demo.dns_server import DnsServer
 from demo.web import Page, WebServer
 from probes.base import Evidence, ProbeResult
 from probes.browser import BrowserProbe
-from probes.browser_driver import start_driver
+from probes.browser_driver import KEY, spawn_driver, start_driver
 from probes.browser_flags import context_proxy, portal_addresses, resolver_rules
 from probes.browser_session import BrowserSession, get_browser
 from probes.proxy_settings import ProxySettings
@@ -81,10 +81,10 @@ async def test_cancelled_run_leaves_no_browser_process(tmp_path: Path, when: str
 
 
 @needs_chromium
-async def test_a_driver_started_early_is_used_and_a_shared_browser_left_open(tmp_path: Path) -> None:
+async def test_a_driver_handed_over_is_used_and_stopped_and_a_shared_browser_left_open(tmp_path: Path) -> None:
     ctx = context("http://127.0.0.1:9/", tmp_path)
+    ctx.shared[KEY] = driver = spawn_driver()  # as a caller does before the run's context exists
     async with ctx.resources:
-        driver = start_driver(ctx)  # as a caller does before loading the probes
         session = await get_browser(ctx)
         assert session.playwright is await driver and start_driver(ctx) is driver
         shared = context("http://127.0.0.1:9/", tmp_path, session)
