@@ -23,10 +23,10 @@ from probes.base import Evidence, ProbeContext, ProbeResult, Stopwatch, status_f
 from probes.browser_discovery import BrowserUnavailable
 from probes.browser_findings import classify, maintenance_matches, summarize
 from probes.browser_session import BrowserSession, get_browser
-from probes.browser_watch import FailedRequest, PageWatch, bare_url, host_of
+from probes.browser_watch import FailedRequest, PageWatch, bare_url, host_of, net_error
 from probes.har_redact import redact_har
 from probes.maintenance import MaintenanceMatch
-from probes.page_checks import FORM_WAIT, find_wording, read_view, wait_for_form
+from probes.page_checks import FORM_WAIT, find_wording, read_view, settle, wait_for_form
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
@@ -61,6 +61,8 @@ class BrowserEvidence(Evidence):
     failed_requests: list[FailedRequest] = Field(default_factory=list)
     login_form: str | None = Field(default=None, description="'password', 'identifier' (user name first) or None")
     login_form_frame: str | None = None
+    login_form_usable: bool | None = Field(default=None, description="its field takes input and its button is "
+                                           "enabled (a button left disabled by a failed script is not)")
     wording: dict[str, str] = Field(default_factory=dict, description="unsupported / enable_javascript / "
                                     "enable_cookies -> the line of the page saying it")
     maintenance: list[MaintenanceMatch] = Field(default_factory=list)
@@ -153,7 +155,14 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
         read_view(page), _record_cookies(context, events, evidence), _screenshot(ctx, page)
     )
     evidence.login_form, frame = view.form()
-    evidence.login_form_frame = bare_url(frame) if frame else None
+    if shown and frame is not None and not frame.usable:
+        # the field showed before the page's scripts ran (they often enable the button): look again once settled
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(settle(page), time_left(ctx, watch, FORM_WAIT))
+        view, evidence.screenshot = await asyncio.gather(read_view(page), _screenshot(ctx, page))
+        evidence.login_form, frame = view.form()
+    evidence.login_form_frame = bare_url(frame.url) if frame else None
+    evidence.login_form_usable = frame.usable if frame else None
     evidence.wording = find_wording(view.text)
     evidence.maintenance = maintenance_matches(view.text, ctx.config.profile)
     evidence.cookies.enabled, evidence.cookies.test_write = view.cookie_enabled, view.cookie_write
@@ -171,8 +180,7 @@ async def _navigate(page: Page, url: str, events: PageWatch, timeout: float) -> 
         events.navigation_error_url = events.navigation_error_url or bare_url(url)
     except PlaywrightError as exc:
         if events.navigation_error is None:
-            message = str(exc.message).split(" at ", 1)[0].strip()
-            events.navigation_error, events.navigation_error_url = message, bare_url(url)
+            events.navigation_error, events.navigation_error_url = net_error(str(exc.message)), bare_url(url)
 
 
 async def _record_cookies(context: BrowserContext, events: PageWatch, evidence: BrowserEvidence) -> None:

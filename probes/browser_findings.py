@@ -5,7 +5,8 @@ provider on another host, or the portal itself (mapped by Chromium's error name,
 `data/net_errors.toml`). A page that loaded is judged by whether a login form showed:
 without one, the most specific reason seen is reported (maintenance, a server error,
 a rejected browser, refused cookies, resources that failed, scripts that threw) and
-`browser.login_form_missing` only when none is seen; with one, only what still
+`browser.login_form_missing` only when none is seen; a form whose sign-in button a
+failed script left disabled counts as none. With a usable form, only what still
 degrades the login is reported, as a warning. A healthy page gives no finding.
 """
 
@@ -57,7 +58,7 @@ def classify(
     """
     if ev.navigation_error:
         return _navigation(ev, portal_host, bundle_trust)
-    form = ev.login_form is not None
+    form = ev.login_form is not None and ev.login_form_usable is not False
     findings: list[Finding] = []
     maintenance = _maintenance(ev, now)
     if maintenance is not None:
@@ -87,11 +88,20 @@ def classify(
                                  facts, {"page_errors": ev.page_errors, "console_errors": ev.console_errors,
                                          "url": ev.final_url}))
     if not any(f.severity == "critical" for f in findings):
-        findings.append(_finding("browser.login_form_missing", "critical",
-                                 f"{ev.final_url} loaded (status {ev.main_status}) but showed no login form",
-                                 [f"no visible password or user-name field in any frame of {ev.final_url}"],
-                                 {"url": ev.final_url, "status": ev.main_status, "host": ev.final_host}))
+        findings.append(_form_missing(ev))
     return findings
+
+
+def _form_missing(ev: BrowserEvidence) -> Finding:
+    data = {"url": ev.final_url, "status": ev.main_status, "host": ev.final_host, "form": ev.login_form}
+    if ev.login_form is not None:
+        return _finding("browser.login_form_missing", "critical",
+                        f"the login form on {ev.final_url} cannot be used: its sign-in button stays disabled",
+                        [f"the {ev.login_form} field in {ev.login_form_frame} is shown, its form's button disabled"],
+                        data)
+    return _finding("browser.login_form_missing", "critical",
+                    f"{ev.final_url} loaded (status {ev.main_status}) but showed no login form",
+                    [f"no visible password or user-name field in any frame of {ev.final_url}"], data)
 
 
 def _finding(cause: str, severity: Severity, summary: str, facts: list[str], data: dict[str, Any]) -> Finding:
@@ -207,6 +217,8 @@ def summarize(ev: BrowserEvidence) -> str:
     if ev.navigation_error:
         return f"{browser}: {ev.navigation_error} at {ev.navigation_error_url}"
     shown = {"password": "a login form", "identifier": "a user-name form"}.get(ev.login_form or "", "no login form")
+    if ev.login_form is not None and ev.login_form_usable is False:
+        shown += " that cannot be used (sign-in button disabled)"
     where = f" on {ev.final_host}" if ev.final_host else ""
     extra = f", {len(ev.page_errors)} script error(s)" if ev.page_errors else ""
     return f"{browser}: {ev.final_url} showed {shown}{where}{extra}"

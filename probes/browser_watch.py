@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -32,6 +33,15 @@ def bare_url(url: str) -> str:
     except ValueError:
         return url.split("?", 1)[0].split("#", 1)[0]
     return urlunsplit(parts._replace(query="", fragment=""))
+
+
+def net_error(message: str) -> str:
+    """Chromium's `net::ERR_*` name in a navigation error message, else its first line (no URL: it may carry tokens)."""
+    match = re.search(r"net::ERR_[A-Z0-9_]+", message)
+    if match:
+        return match.group(0)
+    first = (message.strip().splitlines() or [""])[0]
+    return first.split(": ", 1)[-1].split(" at ", 1)[0].strip()
 
 
 def host_of(url: str) -> str:

@@ -24,7 +24,7 @@ from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch
 from probes.browser import NAVIGATION_TIMEOUT, time_left
 from probes.browser_discovery import BrowserUnavailable
 from probes.browser_session import BrowserSession, get_browser
-from probes.browser_watch import bare_url, host_of
+from probes.browser_watch import bare_url, host_of, net_error
 from probes.har_redact import REDACTED, redact_har
 from probes.login_form import ATTRIBUTE, fill_and_submit, find_fields
 from probes.page_checks import FORM_WAIT, NetworkQuiet, PageView, read_view, wait_for_form
@@ -94,8 +94,10 @@ async def _result(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch) 
     if outcome is None:
         prior = await ctx.result("browser")
         why = f" ({prior.summary})" if prior is not None and prior.summary else ""
+        reason = f"the login page did not load: {evidence.error_text[0]}" if evidence.error_text \
+            else "the login page showed no login form"
         return ProbeResult(name="login", status="skip", summary=f"no login form to fill{why}",
-                           reason="the login page showed no login form", evidence=evidence, duration_ms=watch.ms())
+                           reason=reason, evidence=evidence, duration_ms=watch.ms())
     if outcome in CAUSES:
         cause, summary = CAUSES[outcome]
         finding = Finding(id=cause, severity="critical", summary=f"{summary}{said}",
@@ -123,8 +125,14 @@ async def _attempt(ctx: ProbeContext, session: BrowserSession, evidence: LoginEv
         page = await context.new_page()
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: _dismiss(dialog, dialogs))
+        from playwright.async_api import Error as PlaywrightError
+
         navigation = time_left(ctx, watch, NAVIGATION_TIMEOUT, BUDGET_SHARE)
-        await page.goto(ctx.target.url, wait_until="commit", timeout=navigation * 1000)
+        try:
+            await page.goto(ctx.target.url, wait_until="commit", timeout=navigation * 1000)
+        except PlaywrightError as exc:  # the browser probe tells why; here there is just no form to fill
+            evidence.error_text = [net_error(str(exc.message))]
+            return
         await wait_for_form(page, time_left(ctx, watch, FORM_WAIT, BUDGET_SHARE))
         fields = await find_fields(page, profile)
         if fields is None:

@@ -40,9 +40,20 @@ _FRAME_JS = """() => {
     '[role=alert], [aria-live], [class*=error], [class*=alert], [class*=danger], [class*=invalid], [class*=message]')]
     .filter(shown).map((e) => e.innerText.trim()).filter((t) => t && t.length < 500)
     .concat(inputs.filter((i) => i.value && !i.checkValidity()).map((i) => i.validationMessage));
+  // usable: the field takes input and its form's sign-in button (if it has one) is enabled
+  const usable = (field) => {
+    if (!field) return false;
+    if (field.disabled || field.readOnly) return false;
+    const buttons = [...(field.form || document).querySelectorAll(
+      'button:not([type=button]):not([type=reset]), input[type=submit], input[type=image]')].filter(shown);
+    return !buttons.length || buttons.some((b) => !b.disabled && b.getAttribute('aria-disabled') !== 'true');
+  };
+  const password = inputs.find((i) => i.type === 'password');
+  const identifier = inputs.find((i) => i.type === 'email' || (i.type === 'text' && named(i)));
   return {
-    password: inputs.some((i) => i.type === 'password'),
-    identifier: inputs.some((i) => i.type === 'email' || (i.type === 'text' && named(i))),
+    password: !!password,
+    identifier: !!identifier,
+    usable: usable(password || identifier),
     code: inputs.some((i) => i.autocomplete === 'one-time-code'
                              || /otp|totp|mfa|passcode|verif|one.?time|security.?code/i.test(`${i.name} ${i.id}`)),
     alerts: [...new Set(alerts)].slice(0, 10),
@@ -66,6 +77,7 @@ class FrameView(BaseModel):
     url: str
     password: bool = False
     identifier: bool = False
+    usable: bool = Field(default=False, description="the form's field takes input and its button is enabled")
     code: bool = Field(default=False, description="a one-time-code input (a second factor) is shown")
     alerts: list[str] = Field(default_factory=list, description="text of alert and error-message elements")
     text: str = ""
@@ -82,12 +94,12 @@ class PageView(BaseModel):
     def text(self) -> str:
         return "\n".join(f.text for f in self.frames if f.text)
 
-    def form(self) -> tuple[str | None, str | None]:
-        """("password" | "identifier" | None, URL of the frame holding it)."""
+    def form(self) -> tuple[str | None, FrameView | None]:
+        """("password" | "identifier" | None, the frame holding that form)."""
         for kind in ("password", "identifier"):
             for frame in self.frames:
                 if getattr(frame, kind):
-                    return kind, frame.url
+                    return kind, frame
         return None, None
 
 

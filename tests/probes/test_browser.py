@@ -81,6 +81,23 @@ async def test_required_script_that_does_not_load_is_a_blocked_resource(
     assert failed["url"].endswith(script.rsplit("/", 1)[1])
 
 
+@pytest.mark.parametrize("script, cause", [
+    ("/enable.js", None),
+    ("/enable_broken.js", "browser.script_error"),
+    ("http://cdn.nonexistent.invalid/enable.js", "browser.resource_blocked"),
+])
+async def test_static_form_whose_button_a_script_enables(
+    shared_browser: BrowserSession, tmp_path: Path, script: str, cause: str | None
+) -> None:
+    routes = {"/login": page("gated.html", SCRIPT=script), "/enable.js": page("enable.js"),
+              "/enable_broken.js": page("enable_broken.js")}
+    with WebServer(routes) as server:
+        result = await _run(server.url("/login"), shared_browser, tmp_path)
+    assert _ids(result) == ([cause] if cause else [])
+    assert result.evidence.login_form == "password"
+    assert result.evidence.login_form_usable is (cause is None)
+
+
 async def test_script_rendered_form_passes(shared_browser: BrowserSession, tmp_path: Path) -> None:
     routes = {"/login": page("scripted.html", SCRIPT="/render.js"), "/render.js": page("render.js")}
     with WebServer(routes) as server:

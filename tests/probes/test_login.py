@@ -64,6 +64,8 @@ ROUTES = {
     "/identify": _identify,
     "/app": page("spa_login.html"),
     "/api/login": _api_login,
+    "/loop": Page("", status=302, headers={"Location": "/loop"}),
+    "/news": page("news.html"),
 }
 
 
@@ -151,6 +153,18 @@ async def test_profile_selectors_and_wording(portal: WebServer, shared_browser: 
     assert [f.id for f in result.findings] == ["account.password_expired"]
     assert result.findings[0].data["pattern"] == "choose a new password"
     assert result.evidence.form["password"] == "profile selector #password"
+
+
+@pytest.mark.parametrize("path, why", [
+    ("/loop", "the login page did not load: net::ERR_TOO_MANY_REDIRECTS"),
+    ("/news", "the login page showed no login form"),
+])
+async def test_no_form_to_fill_is_a_skip(
+    portal: WebServer, shared_browser: BrowserSession, tmp_path: Path, path: str, why: str
+) -> None:
+    result = await _login(portal, shared_browser, tmp_path, "good.user", path=path)
+    assert result.status == "skip"
+    assert (result.reason or "").startswith(why)
 
 
 async def test_without_credentials_the_probe_skips(tmp_path: Path) -> None:
