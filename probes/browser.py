@@ -99,7 +99,8 @@ class BrowserProbe:
                                reason=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
                                evidence=evidence, duration_ms=watch.ms())
         findings = classify(evidence, ctx.target.host, ctx.config.profile, ctx.now(),
-                            bundle_trust=ctx.config.ca_bundle is not None)
+                            bundle_trust=ctx.config.ca_bundle is not None,
+                            proxied=ctx.proxy.for_url(ctx.target.url) is not None)
         status = status_from(findings)
         reason = None
         if evidence.navigation_error and not findings:

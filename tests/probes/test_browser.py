@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
 from probes.base import Evidence, ProbeResult
 from probes.browser import BrowserProbe
 from probes.browser_session import BrowserSession
+from probes.proxy_settings import ProxySettings
 from tests.probes.browser_support import closed_port, context, needs_chromium, page, portal_routes, shared_browser
 
 pytestmark = [needs_chromium, pytest.mark.asyncio(loop_scope="module")]
@@ -202,6 +204,19 @@ async def test_refused_portal_is_reported_without_a_page_verdict(
     assert _ids(result) == ["network.refused"]
     assert result.evidence.navigation_error == "net::ERR_CONNECTION_REFUSED"
     assert Path(result.evidence.screenshot).read_bytes().startswith(b"\x89PNG")  # Chromium's error page
+
+
+@pytest.mark.parametrize("mode, causes", [("forward", []), ("auth_required", ["proxy.auth_required"])])
+async def test_the_workstation_proxy_carries_the_page(
+    shared_browser: BrowserSession, tmp_path: Path, mode: str, causes: list[str]
+) -> None:
+    with WebServer(portal_routes()) as server, ProxyServer(mode, hosts={"portal.test": "127.0.0.1"}) as proxy:
+        ctx = context(server.url("/login", host="portal.test"), tmp_path, shared_browser)
+        ctx.proxy = ProxySettings(proxies={"http": proxy.url})
+        async with ctx.resources:
+            result = await BrowserProbe().run(ctx)
+    assert _ids(result) == causes
+    assert proxy.requests[0].startswith("GET http://portal.test:")
 
 
 async def test_skipped_when_the_network_probe_reached_nothing(
