@@ -16,10 +16,10 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
-from probes.base import ProbeContext
-
 if TYPE_CHECKING:
     from playwright.async_api import Playwright
+
+    from probes.base import ProbeContext
 
 KEY = "browser_driver"
 _STOPPING = "browser_driver_stop_registered"
