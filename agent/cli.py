@@ -115,12 +115,35 @@ def _run(options: argparse.Namespace) -> int:
         except ProfileError as exc:
             raise UsageError(str(exc)) from None
         return 0
-    from agent.options import build_run
+    import asyncio
 
-    run = build_run(options)
-    from agent.session import execute
+    return asyncio.run(_diagnose(options))
 
-    return execute(run)
+
+def wants_browser(options: argparse.Namespace) -> bool:
+    """Whether the browser or login probe will run, read from the raw --only/--skip text."""
+    only = {n.strip() for n in options.only.split(",")} if options.only else None
+    skip = {n.strip() for n in (options.skip or "").split(",")}
+    return any((only is None or name in only) and name not in skip for name in ("browser", "login"))
+
+
+async def _diagnose(options: argparse.Namespace) -> int:
+    """Start Playwright's driver first when the browser will run: the Node.js process then boots
+    while this one imports the agent and checks the options, the slowest two steps overlapping."""
+    shared = {}
+    if wants_browser(options):
+        from probes import browser_driver
+
+        shared[browser_driver.KEY] = browser_driver.spawn_driver()
+        await browser_driver.let_start()
+    try:
+        from agent.options import build_run
+        from agent.session import execute
+
+        return await execute(build_run(options), shared)
+    finally:
+        if shared:
+            await browser_driver.stop_driver(shared[browser_driver.KEY])
 
 
 if __name__ == "__main__":

@@ -50,8 +50,13 @@ async def diagnose(
     ctx = ProbeContext(target, config, proxy=settings)
     ctx.shared.update(shared or {})
 
+    names = registry.select(only, set(skip))
+    if {"browser", "login"} & set(names) and "browser" not in ctx.shared:
+        from probes.browser_driver import start_driver
+
+        start_driver(ctx)  # the browser is the slowest step: its driver boots while the probes load
     probes, unloadable = [], {}
-    for name in registry.select(only, set(skip)):
+    for name in names:
         try:
             probes.append(registry.load(name))
         except Exception as exc:  # noqa: BLE001 - a probe that cannot load (a missing library) is an error result

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from typing import Any
 
 from rich.console import Console
 
@@ -20,7 +21,7 @@ from reports import json_report, text
 from reports.models import Report
 
 
-async def _diagnose_until_signalled(run: Run, progress: Progress) -> Report:
+async def _diagnose_until_signalled(run: Run, progress: Progress, shared: dict[str, Any]) -> Report:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed = []
@@ -32,18 +33,21 @@ async def _diagnose_until_signalled(run: Run, progress: Progress) -> Report:
             pass
     try:
         return await diagnose(run.target, run.config, only=run.only, skip=frozenset(run.skip),
-                              observer=progress, stop=stop, proxy=run.proxy)
+                              observer=progress, stop=stop, proxy=run.proxy, shared=shared)
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
 
 
-def execute(run: Run) -> int:
-    """Run the diagnosis and write its outputs; return the contract's exit code."""
+async def execute(run: Run, shared: dict[str, Any] | None = None) -> int:
+    """Run the diagnosis and write its outputs; return the contract's exit code.
+
+    `shared` is handed to the run as it is (a Playwright driver already starting).
+    """
     json_to_stdout = run.json_path == "-" or run.stdout_format != "text"
     human = Console(stderr=json_to_stdout, highlight=False)
     with Progress(human, select(run.only, run.skip)) as progress:
-        report = asyncio.run(_diagnose_until_signalled(run, progress))
+        report = await _diagnose_until_signalled(run, progress, shared or {})
     document = json_report.render(report, run.secrets)
     if run.json_path is not None:
         json_report.write(document, run.json_path)

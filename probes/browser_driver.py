@@ -34,6 +34,12 @@ def spawn_driver() -> asyncio.Future[Playwright]:
     return asyncio.ensure_future(async_playwright().start())
 
 
+async def let_start(turns: int = 3) -> None:
+    """Give the event loop the few turns it needs to actually spawn a driver just asked for."""
+    for _ in range(turns):
+        await asyncio.sleep(0)
+
+
 def start_driver(ctx: ProbeContext) -> asyncio.Future[Playwright]:
     """The run's driver, the one handed over or one started now; its stop is registered once, on `ctx.resources`."""
     driver: asyncio.Future[Playwright] = ctx.shared.get(KEY) or spawn_driver()
