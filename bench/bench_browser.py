@@ -1,0 +1,121 @@
+"""A full diagnosis with the browser, side by side with the floor: a bare Playwright script.
+
+A healthy portal runs on loopback (its own DNS server, HTTPS with its own CA, an NTP
+server). In one run, this prints the median wall time (process start and browser
+launch included) of:
+
+- `diagnose` with every probe but `login` (which needs credentials);
+- a bare Playwright script that only launches the same Chromium and waits for the
+  same page's password field (the floor: nothing can be faster than that);
+- their ratio (goal: at most 1.15), and the peak memory of each process tree
+  (agent, Playwright driver and Chromium together; proportional set size, so pages
+  the Chromium processes share count once), sampled every 50 ms.
+
+Usage: .venv/bin/python bench/bench_browser.py [-n RUNS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from demo.certs import DemoCA  # noqa: E402
+from demo.dns_server import DnsServer  # noqa: E402
+from demo.ntp_server import NtpServer  # noqa: E402
+from demo.web import Page, WebServer  # noqa: E402
+from probes.browser_discovery import find_browser  # noqa: E402
+
+HOST = "portal.bench.test"
+LOGIN = '<html><title>Sign in</title><form method="post"><input name="u"><input type="password" name="p"></form></html>'
+DIAGNOSE = str(ROOT / ".venv" / "bin" / "diagnose")
+BARE = """
+import asyncio, sys
+from playwright.async_api import async_playwright
+
+async def main():
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=sys.argv[1], args=[
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--disable-gpu", "--disable-quic", "--host-resolver-rules=MAP %s 127.0.0.1", "--ignore-certificate-errors"])
+        page = await browser.new_page()
+        await page.goto(sys.argv[2], wait_until="commit")
+        await page.wait_for_selector("input[type=password]", state="visible")
+        await browser.close()
+
+asyncio.run(main())
+"""
+
+
+def timed(cmd: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, exit code, and peak memory (MiB, proportional set size) of the command's process tree."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        root = psutil.Process(proc.pid)
+        while not done.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_full_info().pss for p in tree))
+            except psutil.Error:
+                pass
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = proc.wait()
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return wall, code, peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--runs", type=int, default=5)
+    runs = parser.parse_args().runs
+    tmp = Path(tempfile.mkdtemp(prefix="bench-browser-"))
+    (tmp / "bare.py").write_text(BARE % HOST)
+    ca = DemoCA()
+    bundle = ca.write_bundle(tmp / "ca.pem")
+    chromium = find_browser().path
+    with (
+        DnsServer({HOST: ["127.0.0.1"]}) as dns,
+        WebServer({"/login": Page(LOGIN)}, ssl_context=ca.server_context([HOST])) as web,
+        NtpServer() as ntp,
+    ):
+        url = f"https://{HOST}:{web.port}/login"
+        agent = [DIAGNOSE, url, "--dns-server", "{}:{}".format(*dns.address), "--ca-bundle", str(bundle),
+                 "--time-server", "{}:{}".format(*ntp.address), "--skip", "login", "--captive-check", "off",
+                 "--json", str(tmp / "report.json")]
+        bare = [sys.executable, str(tmp / "bare.py"), chromium, url]
+        timed(agent), timed(bare)  # warm the file cache, as a second run on a workstation would be
+        agent_runs, bare_runs = [], []
+        for _ in range(runs):  # interleaved, so a busy moment weighs on both alike
+            agent_runs.append(timed(agent))
+            bare_runs.append(timed(bare))
+    agent_s = statistics.median(r[0] for r in agent_runs)
+    bare_s = statistics.median(r[0] for r in bare_runs)
+    print(f"diagnose with the browser (median of {runs}): {agent_s:.3f} s  exit {agent_runs[-1][1]}")
+    print(f"bare Playwright launch + password field (median of {runs}): {bare_s:.3f} s")
+    print(f"ratio diagnose / bare: {agent_s / bare_s:.2f}  (goal: <= 1.15)")
+    print(f"peak memory, agent + driver + Chromium: {max(r[2] for r in agent_runs):.0f} MiB; "
+          f"bare script tree: {max(r[2] for r in bare_runs):.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
