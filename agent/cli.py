@@ -23,13 +23,15 @@ class UsageError(Exception):
     """Bad invocation or input: reported in one line, exit 3."""
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is a `UsageError` (one line, exit 3) instead of usage text and exit 2."""
+
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see diagnose --help)")
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="diagnose",
         description="Find out why logging in to a web portal fails: DNS, network, proxy/VPN, TLS, clock, "
         "HTTP, status page, browser, SSO and account causes, ranked most likely first.",
@@ -79,9 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in SUBCOMMANDS:
-        return _subcommand(args[0], args[1:])
     try:
+        if args and args[0] in SUBCOMMANDS:
+            return _subcommand(args[0], args[1:])
         options = build_parser().parse_args(args)
         return _run(options)
     except UsageError as exc:

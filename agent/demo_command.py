@@ -16,16 +16,11 @@ import os
 import sys
 from collections.abc import Iterator
 
-from agent.cli import EXIT_UNKNOWN, UsageError
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"demo: {message} (see diagnose demo --help)")
+from agent.cli import Parser, UsageError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="diagnose demo",
         description="Start a local demo portal (offline, on loopback), healthy or with one fault, "
         "and diagnose it with the real agent.",
@@ -37,21 +32,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    """Run `diagnose demo`; the exit code is the diagnosis's (3 for a bad invocation)."""
-    try:
-        options, rest = _parser().parse_known_args(argv)
-        from demo.faults import FAULTS, describe_faults
+    """Run `diagnose demo`; the exit code is the diagnosis's (a bad invocation raises UsageError: exit 3)."""
+    options, rest = _parser().parse_known_args(argv)
+    from demo.faults import FAULTS, describe_faults
 
-        if options.list_faults:
-            sys.stdout.write(describe_faults() + "\n")
-            return 0
-        if options.fault is not None and options.fault not in FAULTS:
-            close = difflib.get_close_matches(options.fault, list(FAULTS), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise UsageError(f"demo: unknown fault {options.fault!r}{hint} (diagnose demo --list-faults shows them)")
-    except UsageError as exc:
-        sys.stderr.write(f"diagnose: {exc}\n")
-        return EXIT_UNKNOWN
+    if options.list_faults:
+        sys.stdout.write(describe_faults() + "\n")
+        return 0
+    if options.fault is not None and options.fault not in FAULTS:
+        close = difflib.get_close_matches(options.fault, list(FAULTS), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(f"demo: unknown fault {options.fault!r}{hint} (diagnose demo --list-faults shows them)")
     from agent.cli import main as diagnose_main
     from demo.portal import DemoPortal
 

@@ -15,10 +15,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from agent.cli import EXIT_UNKNOWN, Parser
 from reports import json_report
 from reports.models import Report
-
-EXIT_UNKNOWN = 3
 
 
 def render(report: Report, fmt: str, base_dir: Path | None = None, secrets: Iterable[str] = ()) -> str:
@@ -38,7 +37,7 @@ def render(report: Report, fmt: str, base_dir: Path | None = None, secrets: Iter
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="diagnose report",
         description="Render a saved JSON report as one self-contained HTML page (screenshot embedded) "
         "or as Markdown for a ticket. With neither option, Markdown goes to stdout.",
@@ -50,11 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = build_parser()
-    try:
-        options = parser.parse_args(argv)
-    except SystemExit as exc:
-        return 0 if exc.code == 0 else EXIT_UNKNOWN
+    options = build_parser().parse_args(argv)
     source = Path(options.report)
     try:
         report = Report.model_validate_json(source.read_bytes())

@@ -12,7 +12,6 @@ costs one slot for at most its deadline: it never blocks the other targets.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import signal
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent import httpd, metrics
-from agent.cli import UsageError
+from agent.cli import Parser, UsageError
 from agent.engine import diagnose
 from agent.exporter_config import ConfigError, Loaded, Monitored, load, parse_listen
 from agent.shared_browser import SharedBrowser
@@ -212,17 +211,14 @@ async def _serve_until_signalled(loaded: Loaded) -> None:
 
 def command(argv: Sequence[str]) -> int:
     """`diagnose serve --config FILE [--listen HOST:PORT]` until SIGINT/SIGTERM; bad input is exit 3."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="diagnose serve",
         description="Prometheus exporter: GET /probe?target=NAME diagnoses a target named in the "
         "configuration and answers its metrics; GET /metrics answers the exporter's own.",
     )
     parser.add_argument("--config", required=True, metavar="FILE", help="TOML file: listen, concurrency, targets")
     parser.add_argument("--listen", metavar="HOST:PORT", help="overrides the file's listen address")
-    try:
-        options = parser.parse_args(argv)
-    except SystemExit as exc:
-        return 0 if exc.code == 0 else 3
+    options = parser.parse_args(argv)
     try:
         loaded = load(Path(options.config))
         if options.listen:

@@ -18,7 +18,7 @@ import httpx
 from pydantic import Field
 
 from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
-from probes.httpclient import client_for, tls_error
+from probes.httpclient import client_for, describe_error
 from probes.maintenance import MaintenanceMatch
 from probes.page_text import read_page
 from probes.status_html import wording_findings
@@ -62,7 +62,7 @@ class StatusPageProbe:
         except StatusPageUnavailable as exc:
             return self._error(watch, evidence, str(exc))
         except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-            return self._error(watch, evidence, describe(exc))
+            return self._error(watch, evidence, describe_error(exc))
         if evidence.source == "statuspage_api" and evidence.summary is not None:
             said = evidence.summary.description or evidence.summary.indicator or "no overall status"
         else:
@@ -118,13 +118,3 @@ def _json(response: httpx.Response) -> object:
         return json.loads(response.content[:MAX_BODY])
     except (ValueError, UnicodeDecodeError):
         return None
-
-
-def describe(exc: BaseException) -> str:
-    """One line for a failed request: TLS verdict, timeout, or the library's words."""
-    tls = tls_error(exc)
-    if tls is not None:
-        return f"TLS handshake failed: {getattr(tls, 'verify_message', None) or tls.reason or tls}"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timed out ({type(exc).__name__})"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
