@@ -15,6 +15,7 @@ from agent.causes import info
 from agent.ranking import rank
 from agent.runner import Observer, run_probes
 from probes.base import ProbeContext, ProbeResult, RunConfig
+from probes.profile import Profile
 from probes.proxy_settings import ProxySettings
 from probes.target import Target
 from reports.models import Cause, Report, ReportStatus, Support, TargetInfo, ToolInfo
@@ -118,7 +119,6 @@ def support_section(
                 error_text.append(text)
     addresses = getattr(evidence.get("dns"), "addresses", None) or []
     profile = config.profile
-    contact = getattr(profile, "support_contact", None)
     roots = [c for c in causes if c.explained_by is None]
     advice = CONTACT_ADVICE[info(roots[0].id).owner] if roots else "Nothing found that blocks logging in."
     return Support(
@@ -133,17 +133,16 @@ def support_section(
         screenshot=getattr(browser_ev, "screenshot", None),
         har=getattr(browser_ev, "har", None),
         identifiers=dict(config.identifiers),
-        identifiers_missing=[i for i in getattr(profile, "support_identifiers", None) or []
+        identifiers_missing=[i for i in (profile.support_identifiers if profile else [])
                              if i not in config.identifiers],
-        contact=_contact_dict(contact),
+        contact=_contact_dict(profile),
         when_to_contact=advice,
     )
 
 
-def _contact_dict(contact: object) -> dict[str, str]:
-    if contact is None:
+def _contact_dict(profile: Profile | None) -> dict[str, str]:
+    """The support contact's fields that are set and non-empty, as strings."""
+    if profile is None:
         return {}
-    if hasattr(contact, "model_dump"):
-        return {k: str(v) for k, v in contact.model_dump().items() if v}
-    return {k: str(v) for k, v in dict(contact).items() if v}  # type: ignore[call-overload]
+    return {k: str(v) for k, v in profile.support_contact.model_dump(exclude_none=True).items() if v}
 

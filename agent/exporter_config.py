@@ -162,7 +162,7 @@ def _monitored(name: str, spec: TargetSpec, profiles: dict, base: Path) -> Monit
         dns_servers=[parse_endpoint(s, f"{where}.dns_servers", 53, need_ip=True) for s in spec.dns_servers],
         time_servers=[parse_endpoint(s, f"{where}.time_servers", 123, need_ip=False) for s in spec.time_servers],
         ca_bundle=check_ca_bundle(str(ca_bundle)) if ca_bundle else None,
-        status_page=spec.status_page or getattr(profile, "status_page", None),
+        status_page=spec.status_page or (profile.status_page if profile else None),
         browser=spec.browser,
         timeout=spec.timeout,
         profile=profile,

@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from probes.profile import Profile
+
 Outcome = Literal["locked", "password_expired", "invalid_credentials", "mfa", "success"]
 _DATA = Path(__file__).with_name("data") / "account_messages.toml"
 MAX_QUOTE = 300
@@ -54,19 +56,20 @@ def new_lines(before: str, after: str) -> list[str]:
     return [line for line in lines_of(after) if line not in seen]
 
 
-def _profile_wording(profile: object) -> list[tuple[Outcome, str]]:
-    messages = getattr(profile, "account_messages", None)
-    if messages is None:
+def _profile_wording(profile: Profile | None) -> list[tuple[Outcome, str]]:
+    if profile is None:
         return []
+    messages = profile.account_messages
     found: list[tuple[Outcome, str]] = []
     for outcome in outcomes():
-        for phrase in getattr(messages, outcome, None) or []:
-            if isinstance(phrase, str) and phrase.strip():
+        phrases: list[str] = getattr(messages, outcome)
+        for phrase in phrases:
+            if phrase.strip():
                 found.append((outcome, phrase.strip()))
     return found
 
 
-def classify_lines(lines: list[str], profile: object = None) -> Verdict | None:
+def classify_lines(lines: list[str], profile: Profile | None = None) -> Verdict | None:
     """The first outcome the lines support: the profile's wording first, then the built-in patterns."""
     for outcome, phrase in _profile_wording(profile):
         for line in lines:

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, SerializeAsAny
 
+from probes.profile import Profile
 from probes.proxy_settings import ProxySettings
 from probes.target import Target
 
@@ -89,7 +90,7 @@ class RunConfig(BaseModel):
     timeout: float = 20.0
     credentials: Credentials | None = None
     output_dir: Path | None = None
-    profile: Any = None
+    profile: Profile | None = None
     tls_warning_days: int = 14
     identifiers: dict[str, str] = Field(
         default_factory=dict, description="what support asks for: provider_id, npi, tax_id, practice_name"

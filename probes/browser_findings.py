@@ -22,6 +22,7 @@ from probes.base import Finding, Severity
 from probes.browser_watch import host_of
 from probes.maintenance import MaintenanceMatch, find_maintenance, sentences
 from probes.maintenance_window import current_or_next, find_windows
+from probes.profile import Profile
 
 if TYPE_CHECKING:
     from probes.browser import BrowserEvidence
@@ -36,11 +37,11 @@ def _net_errors() -> dict[str, Any]:
     return tomllib.loads(_DATA.read_text(encoding="utf-8"))
 
 
-def maintenance_matches(text: str, profile: object) -> list[MaintenanceMatch]:
+def maintenance_matches(text: str, profile: Profile | None) -> list[MaintenanceMatch]:
     """Maintenance sentences in the rendered text: the built-in wording, then the profile's own (as 'now')."""
     found = find_maintenance(text)
     known = {m.sentence for m in found}
-    for wording in getattr(profile, "maintenance_wording", None) or []:
+    for wording in profile.maintenance_wording if profile else []:
         for sentence in sentences(text):
             if wording.lower() in sentence.lower() and sentence not in known:
                 known.add(sentence)
@@ -49,7 +50,7 @@ def maintenance_matches(text: str, profile: object) -> list[MaintenanceMatch]:
 
 
 def classify(
-    ev: BrowserEvidence, portal_host: str, profile: object, now: datetime,
+    ev: BrowserEvidence, portal_host: str, profile: Profile | None, now: datetime,
     bundle_trust: bool = False, proxied: bool = False,
 ) -> list[Finding]:
     """The findings the evidence supports; empty for a healthy login page.
@@ -166,10 +167,10 @@ def _maintenance(ev: BrowserEvidence, now: datetime) -> Finding | None:
                     f"the login page announces maintenance: \u201c{sentence}\u201d", facts, data)
 
 
-def _unsupported(ev: BrowserEvidence, profile: object, form: bool) -> list[Finding]:
+def _unsupported(ev: BrowserEvidence, profile: Profile | None, form: bool) -> list[Finding]:
     said = ev.wording.get("unsupported")
     name, version = ev.browser.get("channel", ""), ev.browser.get("version", "")
-    supported = getattr(profile, "supported_browsers", None) or {}
+    supported: dict[str, str] = dict(profile.supported_browsers.items()) if profile else {}
     minimum = supported.get(_PROFILE_NAMES.get(name, name))
     too_old = minimum is not None and _older(version, minimum)
     if not said and not too_old:

@@ -96,7 +96,8 @@ async def resolver_rules(ctx: ProbeContext, pinned: list[str] | None) -> str | N
 
 async def _other_hosts(ctx: ProbeContext) -> list[str]:
     """Identity-provider hosts from the profile, and hosts the http probe's redirects went through."""
-    hosts = [h.rpartition(":")[0] or h for h in getattr(ctx.config.profile, "idp_hosts", None) or []]
+    idp_hosts = ctx.config.profile.idp_hosts if ctx.config.profile else []
+    hosts = [h.rpartition(":")[0] or h for h in idp_hosts]
     http = None
     with contextlib.suppress(TimeoutError):
         http = await asyncio.wait_for(ctx.result("http"), HTTP_WAIT)

@@ -28,6 +28,7 @@ from probes.browser_watch import bare_url, host_of, net_error
 from probes.har_redact import REDACTED, redact_har
 from probes.login_form import ATTRIBUTE, fill_and_submit, find_fields
 from probes.page_checks import FORM_WAIT, NetworkQuiet, PageView, read_view, wait_for_form
+from probes.profile import Profile
 
 if TYPE_CHECKING:
     from playwright.async_api import Dialog, Page
@@ -178,7 +179,7 @@ def _consume(task: asyncio.Future[None]) -> None:
 
 
 async def _await_answer(
-    page: Page, before: str, dialogs: list[str], profile: object, quiet: NetworkQuiet, timeout: float
+    page: Page, before: str, dialogs: list[str], profile: Profile | None, quiet: NetworkQuiet, timeout: float
 ) -> tuple[Verdict | None, PageView]:
     """Read the page until it names an outcome, or has gone quiet without one (at most `timeout`)."""
     settled = asyncio.ensure_future(quiet.wait())

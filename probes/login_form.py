@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from probes.profile import Profile
+
 if TYPE_CHECKING:
     from playwright.async_api import Frame, Locator, Page
 
@@ -67,12 +69,14 @@ class FormFields:
     how: dict[str, str]
 
 
-def _selectors(profile: object) -> dict[str, str | None]:
-    chosen = getattr(profile, "login_selectors", None)
-    return {key: getattr(chosen, key, None) for key in ("username", "password", "submit")}
+def _selectors(profile: Profile | None) -> dict[str, str | None]:
+    if profile is None:
+        return {"username": None, "password": None, "submit": None}
+    chosen = profile.login_selectors
+    return {"username": chosen.username, "password": chosen.password, "submit": chosen.submit}
 
 
-async def find_fields(page: Page, profile: object = None) -> FormFields | None:
+async def find_fields(page: Page, profile: Profile | None = None) -> FormFields | None:
     """The login form's fields: a frame with a password field first, else one asking for the user name."""
     given = _selectors(profile)
     found: list[tuple[Frame, dict[str, Any]]] = []

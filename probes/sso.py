@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
 from probes.host_lookup import HostLookup, lookup
 from probes.httpclient import client_for
+from probes.profile import Profile
 from probes.sso_metadata import FetchFailed, OidcDiscovery, SamlMetadata, fetch, read_oidc, read_saml
 from probes.tcp_connect import classify
 from probes.tls_handshake import handshake, workstation_context
@@ -61,11 +62,12 @@ class SsoProbe:
         watch = Stopwatch()
         profile = ctx.config.profile
         hosts: dict[tuple[str, int], IdpHost] = {}
-        for entry in getattr(profile, "idp_hosts", None) or []:
-            _add(hosts, ctx, f"https://{entry}/", "profile")
-        for url in (getattr(profile, "saml_metadata_url", None), getattr(profile, "oidc_discovery_url", None)):
-            if url:
-                _add(hosts, ctx, url, "profile")
+        if profile is not None:
+            for entry in profile.idp_hosts:
+                _add(hosts, ctx, f"https://{entry}/", "profile")
+            for url in (profile.saml_metadata_url, profile.oidc_discovery_url):
+                if url:
+                    _add(hosts, ctx, url, "profile")
         known = list(hosts.values())
         early = [asyncio.create_task(check_host(ctx, h)) for h in known]  # start before the browser is done
         try:
@@ -182,10 +184,10 @@ async def _through_proxy(ctx: ProbeContext, idp: IdpHost, url: str) -> None:
         idp.failed_stage, idp.problem = "proxy", "the proxy demands authentication (407)"
 
 
-async def _published_keys(ctx: ProbeContext, profile: object, evidence: SsoEvidence) -> list[Finding]:
+async def _published_keys(ctx: ProbeContext, profile: Profile | None, evidence: SsoEvidence) -> list[Finding]:
     """Read the SAML metadata and OIDC discovery the profile names; findings for what blocks a login."""
-    saml_url = getattr(profile, "saml_metadata_url", None)
-    oidc_url = getattr(profile, "oidc_discovery_url", None)
+    saml_url = profile.saml_metadata_url if profile else None
+    oidc_url = profile.oidc_discovery_url if profile else None
     findings: list[Finding] = []
     down = {(h.host, h.port) for h in evidence.hosts if not h.reachable}
     try:

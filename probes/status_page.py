@@ -51,7 +51,7 @@ class StatusPageProbe:
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         watch = Stopwatch()
-        url = ctx.config.status_page or getattr(ctx.config.profile, "status_page", None)
+        url = ctx.config.status_page or (ctx.config.profile.status_page if ctx.config.profile else None)
         if not url:
             return ProbeResult(name=self.name, status="skip", summary="no status page known",
                                reason="give --status-page URL, or use a profile that names one")
@@ -93,7 +93,7 @@ class StatusPageProbe:
             raise StatusPageUnavailable(f"the status page answered {response.status_code} {response.reason_phrase}")
         evidence.source = "html"
         page = read_page(response.text[:MAX_BODY])
-        wording = list(getattr(ctx.config.profile, "maintenance_wording", None) or [])
+        wording = list(ctx.config.profile.maintenance_wording) if ctx.config.profile else []
         evidence.sentences, evidence.maintenance, findings = wording_findings(
             page.text, ctx.now(), wording, [f"status page: {url}"]
         )

@@ -114,7 +114,7 @@ class TlsProbe:
                                reason=f"no TCP connection to port {target.port}: {_why(exc)}")
         if proxy:
             await _look_direct(ev, _Direct(addresses, target.port, min(step, 3.0)), step)
-        expected = [str(e) for e in getattr(ctx.config.profile, "expected_tls_issuers", None) or []]
+        expected = list(ctx.config.profile.expected_tls_issuers) if ctx.config.profile else []
         findings = judge(ev, ctx.now(), ctx.config.tls_warning_days, expected)
         for finding in findings:
             if finding.id == "tls.intercepted":

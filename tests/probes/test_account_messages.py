@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from probes.account_messages import classify_lines, new_lines
+from probes.profile import AccountMessages, Profile
 
 
 @pytest.mark.parametrize("line, outcome", [
@@ -39,8 +38,9 @@ def test_ordinary_lines_say_nothing(line: str) -> None:
 
 
 def test_profile_wording_comes_first() -> None:
-    profile = SimpleNamespace(account_messages=SimpleNamespace(
-        invalid_credentials=[], mfa=[], password_expired=[], locked=["put on hold"]))
+    profile = Profile(name="acme", title="Acme", login_url="https://portal.acme.test/login",
+                      account_messages=AccountMessages(
+                          invalid_credentials=[], mfa=[], password_expired=[], locked=["put on hold"]))
     verdict = classify_lines(["Invalid password: your access is put on hold"], profile)
     assert verdict is not None
     assert (verdict.outcome, verdict.source, verdict.pattern) == ("locked", "profile", "put on hold")

@@ -17,6 +17,7 @@ from probes.browser import BrowserProbe
 from probes.browser_driver import KEY, spawn_driver, start_driver
 from probes.browser_flags import context_proxy, portal_addresses, resolver_rules
 from probes.browser_session import BrowserSession, get_browser
+from probes.profile import Profile
 from probes.proxy_settings import ProxySettings
 from tests.probes.browser_support import context, descendants, needs_chromium, portal_routes
 
@@ -98,7 +99,8 @@ async def test_a_driver_handed_over_is_used_and_stopped_and_a_shared_browser_lef
 async def test_resolver_rules_map_known_hosts_through_the_dns_server(tmp_path: Path) -> None:
     records = {"portal.test": ["127.0.0.1"], "idp.test": ["::1"]}
     with DnsServer(records) as dns:
-        profile = SimpleNamespace(idp_hosts=["idp.test:8443", "gone.test"])
+        profile = Profile(name="portal", title="Portal", login_url="https://portal.test/login",
+                          idp_hosts=["idp.test:8443", "gone.test"])
         ctx = context("https://portal.test/login", tmp_path, dns_servers=[dns.address], profile=profile)
         ctx.expect("http")
         ctx.provide(ProbeResult(name="http", status="pass",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 import pytest
@@ -17,6 +16,7 @@ from probes.base import Credentials, ProbeResult
 from probes.browser import BrowserProbe
 from probes.browser_session import BrowserSession
 from probes.login import LoginProbe
+from probes.profile import AccountMessages, LoginSelectors, Profile
 from tests.probes.browser_support import context, needs_chromium, page, shared_browser
 
 pytestmark = [needs_chromium, pytest.mark.asyncio(loop_scope="module")]
@@ -144,9 +144,10 @@ async def test_a_field_the_browser_refuses_is_quoted(
 
 
 async def test_profile_selectors_and_wording(portal: WebServer, shared_browser: BrowserSession, tmp_path: Path) -> None:
-    profile = SimpleNamespace(
-        login_selectors=SimpleNamespace(username="#username", password="#password", submit="#sign-in"),
-        account_messages=SimpleNamespace(invalid_credentials=[], locked=[], mfa=[],
+    profile = Profile(
+        name="demo", title="Demo portal", login_url=portal.url("/login"),
+        login_selectors=LoginSelectors(username="#username", password="#password", submit="#sign-in"),
+        account_messages=AccountMessages(invalid_credentials=[], locked=[], mfa=[],
                                          password_expired=["choose a new password"]),
     )
     result = await _login(portal, shared_browser, tmp_path, "expired.user", profile=profile)

@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -16,6 +15,7 @@ from demo.certs import WRONG_HOST, DemoCA
 from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
 from probes.base import Evidence, Finding, ProbeContext, ProbeResult, RunConfig
+from probes.profile import Profile
 from probes.proxy_settings import ProxySettings
 from probes.target import Target
 from probes.tls import TlsProbe
@@ -76,7 +76,7 @@ def stop_all(servers: Iterable[WebServer | ProxyServer]) -> None:
 
 
 def context(port: int, bundle: Path, *, proxy: str | None = None, now: datetime | None = None,
-            profile: object = None, scheme: str = "https") -> ProbeContext:
+            profile: Profile | None = None, scheme: str = "https") -> ProbeContext:
     ctx = ProbeContext(
         Target.parse(f"{scheme}://{HOST}:{port}/login"),
         RunConfig(ca_bundle=bundle, timeout=8, profile=profile),
@@ -201,18 +201,23 @@ async def test_known_inspection_product_by_issuer_name(serve, ca, bundle, tmp_pa
     assert data["trusted"] is trusted and result.evidence.intercepted_by == "Zscaler"
 
 
+def issuers_profile(port: int, *issuers: str) -> Profile:
+    return Profile(name="demo", title="Demo portal", login_url=f"https://{HOST}:{port}/login",
+                   expected_tls_issuers=list(issuers))
+
+
 async def test_unexpected_issuer_for_the_profile(serve, bundle) -> None:
     port = serve().port
-    odd = await run(context(port, bundle, profile=SimpleNamespace(expected_tls_issuers=["Other CA"])))
+    odd = await run(context(port, bundle, profile=issuers_profile(port, "Other CA")))
     assert ids(odd) == ["tls.intercepted"] and odd.findings[0].data["methods"] == ["expected_issuer"]
-    fine = await run(context(port, bundle, profile=SimpleNamespace(expected_tls_issuers=["Demo Portal Root CA"])))
+    fine = await run(context(port, bundle, profile=issuers_profile(port, "Demo Portal Root CA")))
     assert fine.status == "pass"
 
 
 async def test_untrusted_self_signed_certificate_is_not_called_interception(serve, bundle) -> None:
     """Only an unexpected issuer, and an untrusted one: a bad certificate, not a re-signing product."""
     port = serve(kind="self_signed").port
-    result = await run(context(port, bundle, profile=SimpleNamespace(expected_tls_issuers=["Demo Portal Root CA"])))
+    result = await run(context(port, bundle, profile=issuers_profile(port, "Demo Portal Root CA")))
     assert ids(result) == ["tls.untrusted_issuer"]
 
 
