@@ -72,7 +72,9 @@ def render(report: Report, console: Console) -> None:
     for column in ("probe", "status", "time", "summary"):
         table.add_column(column, justify="right" if column == "time" else "left")
     for probe in report.probes:
-        summary = probe.summary if not probe.reason or probe.status == "pass" else f"{probe.summary} ({probe.reason})"
+        summary = probe.summary
+        if probe.reason and probe.status != "pass" and probe.reason not in summary:
+            summary = f"{summary} ({probe.reason})"
         table.add_row(probe.name, Text(probe.status, style=STATUS_STYLE.get(probe.status, "")),
                       f"{probe.duration_ms} ms", escape(summary))
     console.print(table)
