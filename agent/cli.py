@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNKNOWN
 
 
-def _subcommand(name: str, argv: list[str]) -> int:
+def _subcommand(name: str, argv: Sequence[str]) -> int:
     """`serve` and `report` have their own options; their modules load only when asked for."""
     if name == "serve":
         from agent.serve import command

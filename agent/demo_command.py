@@ -14,7 +14,7 @@ import contextlib
 import difflib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from agent.cli import Parser, UsageError
 
@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str]) -> int:
+def main(argv: Sequence[str]) -> int:
     """Run `diagnose demo`; the exit code is the diagnosis's (a bad invocation raises UsageError: exit 3)."""
     options, rest = _parser().parse_known_args(argv)
     from demo.faults import FAULTS, describe_faults

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -33,11 +33,18 @@ from agent.cli import UsageError
 from agent.options import check_ca_bundle, parse_endpoint
 from agent.profiles import ProfileError, load_profiles
 from probes.base import PROBE_NAMES, RunConfig
+from probes.profile import Profile
 from probes.target import Target, TargetError
 
 DEFAULT_PORT = 9471
 ProbeName = Literal["dns", "network", "proxy", "tls", "clock", "http", "status_page", "browser", "sso", "login"]
-assert set(ProbeName.__args__) == set(PROBE_NAMES)  # type: ignore[attr-defined]
+assert set(get_args(ProbeName)) == set(PROBE_NAMES)
+
+
+class _CaptiveCheck(TypedDict, total=False):
+    """RunConfig's captive-portal option, given only when the target sets it (else RunConfig's default)."""
+
+    captive_check_url: str | None
 
 
 class ConfigError(Exception):
@@ -142,19 +149,19 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host, int(port_text)
 
 
-def _monitored(name: str, spec: TargetSpec, profiles: dict, base: Path) -> Monitored:
+def _monitored(name: str, spec: TargetSpec, profiles: dict[str, Profile], base: Path) -> Monitored:
     profile = None
     if spec.profile is not None:
         profile = profiles.get(spec.profile)
         if profile is None:
             raise UsageError(f"targets.{name}.profile: unknown portal profile {spec.profile!r}")
-    url = spec.url or profile.login_url
+    url = spec.url or (profile.login_url if profile is not None else "")
     try:
         target = Target.parse(url, profile=spec.profile)
     except TargetError as exc:
         raise UsageError(f"targets.{name}.url: {exc}") from None
     where = f"targets.{name}"
-    captive = {} if spec.captive_check is None else {
+    captive: _CaptiveCheck = {} if spec.captive_check is None else {
         "captive_check_url": None if spec.captive_check == "off" else spec.captive_check
     }
     ca_bundle = _relative(spec.ca_bundle, base)
@@ -169,7 +176,7 @@ def _monitored(name: str, spec: TargetSpec, profiles: dict, base: Path) -> Monit
         tls_warning_days=spec.tls_warning_days,
         **captive,
     )
-    only = set(spec.only) if spec.only is not None else None
+    only: set[str] | None = set(spec.only) if spec.only is not None else None
     return Monitored(name=name, target=target, config=config, only=only, skip=frozenset(spec.skip))
 
 

@@ -29,7 +29,10 @@ def exporter_address(argv: list[str]) -> tuple[str, int] | None:
         return None
     args = argv[argv.index("serve") + 1:]
     values = {name: args[i + 1] for i, name in enumerate(args[:-1]) if name in ("--config", "--listen")}
-    values.update(arg.split("=", 1) for arg in args if arg.startswith(("--config=", "--listen=")))
+    for arg in args:
+        if arg.startswith(("--config=", "--listen=")):
+            option, _, value = arg.partition("=")
+            values[option] = value
     if "--listen" in values:
         host, port = parse_listen(values["--listen"])
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
@@ -35,7 +35,7 @@ class Progress:
             self.live.update(self._view())
 
     def _view(self) -> Group:
-        rows = []
+        rows: list[RenderableType] = []
         for name in self.names:
             result = self.results.get(name)
             if result is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from probes.base import Probe, ProbeContext, ProbeResult, Stopwatch, set_budget_end
 
@@ -76,8 +77,9 @@ async def run_probes(
     stop = stop or asyncio.Event()
     stopper = asyncio.create_task(stop.wait())
     all_done = asyncio.gather(*tasks, return_exceptions=True)
+    first_of: list[asyncio.Future[Any]] = [all_done, stopper]  # two result types, one list for wait()
     try:
-        await asyncio.wait([all_done, stopper], timeout=deadline, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(first_of, timeout=deadline, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopper.cancel()
         pending = [t for t in tasks if not t.done()]

@@ -104,7 +104,11 @@ class DnsServer:
         return response
 
     def _add_addresses(
-        self, response: dns.message.Message, qname: dns.name.Name, rdtype: int, addresses: list[str]
+        self,
+        response: dns.message.Message,
+        qname: dns.name.Name,
+        rdtype: dns.rdatatype.RdataType,
+        addresses: list[str],
     ) -> None:
         wanted = {dns.rdatatype.A: 4, dns.rdatatype.AAAA: 6}.get(rdtype)
         matching = [a for a in addresses if wanted and ipaddress.ip_address(a).version == wanted]

@@ -10,7 +10,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -50,7 +50,7 @@ class WebServer:
 
     def __init__(
         self,
-        routes: dict[str, Page | Handler] | None = None,
+        routes: Mapping[str, Page | Handler] | None = None,
         ssl_context: ssl.SSLContext | None = None,
         host: str = "127.0.0.1",
         port: int = 0,

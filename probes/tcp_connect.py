@@ -78,10 +78,10 @@ async def connect(address: str, port: int, timeout: float) -> ConnectAttempt:
     except OSError as exc:
         outcome, name = classify(exc)
         text = f"no connection within {timeout:g} s" if isinstance(exc, TimeoutError) else str(exc)
-        local = source_address(family, sockaddr)
+        source = source_address(family, sockaddr)
         return ConnectAttempt(
             address=address, port=port, outcome=outcome, ms=watch.ms(), errno=name, error=text,
-            local_address=local, interface=interface_of(local) if local else None,
+            local_address=source, interface=interface_of(source) if source else None,
         )
     finally:
         sock.close()

@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from datetime import datetime
-from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 from pydantic import BaseModel, Field
 
 
@@ -55,14 +54,15 @@ def read_certificate(der: bytes) -> CertificateInfo:
     key = cert.public_key()
     key_type, key_size = _key_facts(key)
     spki = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    sans = _subject_alt_names(cert)
     return CertificateInfo(
         subject=cert.subject.rfc4514_string(),
         issuer=cert.issuer.rfc4514_string(),
         subject_common_name=_first(cert.subject, NameOID.COMMON_NAME),
         issuer_common_name=_first(cert.issuer, NameOID.COMMON_NAME),
         issuer_organization=_first(cert.issuer, NameOID.ORGANIZATION_NAME),
-        dns_names=_san(cert, x509.DNSName),
-        ip_addresses=[str(ip) for ip in _san(cert, x509.IPAddress)],
+        dns_names=sans.get_values_for_type(x509.DNSName),
+        ip_addresses=[str(ip) for ip in sans.get_values_for_type(x509.IPAddress)],
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         serial=format(cert.serial_number, "x"),
@@ -109,12 +109,12 @@ def _first(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
     return str(values[0].value) if values else None
 
 
-def _san(cert: x509.Certificate, kind: type[x509.GeneralName]) -> list[Any]:
+def _subject_alt_names(cert: x509.Certificate) -> x509.SubjectAlternativeName:
+    """The certificate's SAN extension; an empty one when it has none."""
     try:
-        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        return cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
-        return []
-    return list(ext.value.get_values_for_type(kind))
+        return x509.SubjectAlternativeName([])
 
 
 def _key_facts(key: object) -> tuple[str, int | None]:
@@ -164,7 +164,7 @@ def _extension_hex(cert: x509.Certificate, kind: type[x509.ExtensionType], field
 
 def _ca_issuers(cert: x509.Certificate) -> list[str]:
     try:
-        aia = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except x509.ExtensionNotFound:
         return []
     return [

@@ -7,14 +7,14 @@ Probe results are embedded as they are (`probes.base.ProbeResult`), never mirror
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, Field
 
 from probes.base import ProbeResult, Severity
 
 ReportStatus = Literal["ok", "warning", "critical", "unknown"]
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION: Final = "1"
 
 
 class ToolInfo(BaseModel):
