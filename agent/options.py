@@ -143,6 +143,11 @@ def build_run(options: argparse.Namespace) -> Run:
     if output_dir is None and json_path not in (None, "-"):
         output_dir = str(Path(json_path).resolve().parent)
     captive = options.captive_check
+    if captive not in (None, "off"):
+        try:
+            Target.parse(captive)
+        except TargetError as exc:
+            raise UsageError(f"--captive-check: {exc} (or 'off')") from None
     config = RunConfig(
         dns_servers=[parse_endpoint(s, "--dns-server", 53, need_ip=True) for s in options.dns_server],
         time_servers=[parse_endpoint(s, "--time-server", 123, need_ip=False) for s in options.time_server],
@@ -167,7 +172,7 @@ def build_run(options: argparse.Namespace) -> Run:
 
 def scheduled_outputs(options: argparse.Namespace) -> tuple[str | None, str | None]:
     """--history and --webhook, checked: the alert compares with the status kept beside the history."""
-    history, webhook = getattr(options, "history", None), getattr(options, "webhook", None)
+    history, webhook = options.history, options.webhook
     if options.json == "-" and options.format in ("html", "markdown"):
         raise UsageError(f"--json - and --format {options.format} would both write to stdout: pick one")
     if webhook is None:

@@ -30,6 +30,10 @@ BAD_INPUTS = [
     (["https://localhost/", "--only", "dns,teleport"], "unknown probe teleport"),
     (["https://localhost/", "--status-page", "gopher://x/"], "--status-page: unsupported scheme"),
     (["https://localhost/", "--no-such-option"], "unrecognized arguments"),
+    (["https://localhost/", "--captive-check", "sometimes"], "--captive-check: not a URL"),
+    (["https://localhost/", "--proxy", "ftp://proxy:21"], "--proxy: expected auto, env, direct or a proxy URL"),
+    (["https://localhost/", "--webhook", "https://hooks.test/x"], "--webhook needs --history"),
+    (["https://localhost/", "--npi", "1234567890"], "--npi '1234567890': the check digit does not match"),
     ([], "no TARGET given"),
 ]
 
