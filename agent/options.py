@@ -6,7 +6,6 @@ Every check here raises `UsageError` with one line that names the option and the
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import ssl
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from agent.registry import PROBES
 from probes.base import RunConfig
 from probes.profile import Profile
 from probes.proxy_settings import ProxySettings
-from probes.target import Target, TargetError
+from probes.target import Target, TargetError, is_ip
 
 
 @dataclass
@@ -54,13 +53,10 @@ def parse_endpoint(text: str, option: str, default_port: int, need_ip: bool) -> 
         raise UsageError(f"{option}: port out of range in {text!r}")
     if not host:
         raise UsageError(f"{option}: no host in {text!r}")
-    if need_ip:
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            raise UsageError(f"{option}: {text!r} is not an IP address (give the resolver's address, "
-                             "e.g. 192.0.2.53 or [2001:db8::53]:53)") from None
-    elif any(c.isspace() or c in "/@" for c in host):
+    if need_ip and not is_ip(host):
+        raise UsageError(f"{option}: {text!r} is not an IP address (give the resolver's address, "
+                         "e.g. 192.0.2.53 or [2001:db8::53]:53)")
+    if not need_ip and any(c.isspace() or c in "/@" for c in host):
         raise UsageError(f"{option}: {text!r} is not a host name")
     return host, port
 

@@ -167,6 +167,17 @@ class ProbeContext:
             return at_most
         return max(0.0, min(at_most, end - asyncio.get_running_loop().time()))
 
+    async def unreachable(self) -> str | None:
+        """Why not to fetch the login page: the network probe reached nothing and no proxy would carry it.
+
+        The connectivity gate: a probe that would only repeat an earlier failure skips, saying why.
+        """
+        network = await self.result("network")
+        if network is None or network.status not in ("fail", "skip") or self.proxy.for_url(self.target.url):
+            return None
+        said = network.summary or network.reason or network.status
+        return f"not attempted: the portal is not reachable over the network ({said})"
+
     async def addresses(self) -> list[str] | None:
         """Addresses later connections must use, from the `dns` probe; None means let the OS resolve."""
         dns = await self.result("dns")

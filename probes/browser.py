@@ -88,7 +88,7 @@ class BrowserProbe:
                                reason=f"{exc}; fix: {exc.fix}", evidence=evidence, duration_ms=watch.ms())
         evidence.browser = session.info.support()
         evidence.timings_ms["launch"] = watch.ms()
-        gate = await _gate(ctx)
+        gate = await ctx.unreachable()
         if gate is not None:
             return ProbeResult(name=self.name, status="skip", summary=gate, reason=gate, evidence=evidence,
                                duration_ms=watch.ms())
@@ -114,18 +114,6 @@ def time_left(ctx: ProbeContext, watch: Stopwatch, wanted: float, share: float =
     """`wanted` seconds, or fewer when the run's timeout leaves less (never under half a second)."""
     left = ctx.config.timeout * share - watch.seconds() - RESERVE
     return max(0.5, min(wanted, left))
-
-
-async def _gate(ctx: ProbeContext) -> str | None:
-    """A reason not to load the page when the network probe reached nothing and no proxy applies.
-
-    Awaited only after the launch, so the browser starts while the network is checked.
-    """
-    network = await ctx.result("network")
-    if network is None or network.status not in ("fail", "skip") or ctx.proxy.for_url(ctx.target.url):
-        return None
-    said = network.summary or network.reason or network.status
-    return f"not attempted: the portal is not reachable over the network ({said})"
 
 
 async def _load(ctx: ProbeContext, session: BrowserSession, evidence: BrowserEvidence, watch: Stopwatch) -> None:

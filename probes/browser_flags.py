@@ -31,8 +31,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from probes.base import ProbeContext
-from probes.host_lookup import is_ip, lookup
+from probes.host_lookup import lookup
 from probes.httpclient import trust_context
+from probes.target import is_ip
 
 BASE_ARGS = (
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

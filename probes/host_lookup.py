@@ -10,13 +10,13 @@ sends requests to these addresses with the host name kept for SNI and `Host`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 
 from pydantic import BaseModel, Field
 
 from probes.base import ProbeContext, Stopwatch
 from probes.resolvers import ask, server_label
+from probes.target import is_ip
 
 LOOKUP_TIMEOUT = 3.0
 
@@ -30,14 +30,6 @@ class HostLookup(BaseModel):
     outcome: str = Field(description="answer | nxdomain | no_answer | servfail | refused | timeout | error")
     error: str | None = None
     ms: int = 0
-
-
-def is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 async def lookup(ctx: ProbeContext, host: str, port: int = 443, timeout: float = LOOKUP_TIMEOUT) -> HostLookup:

@@ -24,6 +24,7 @@ from probes.http_findings import classify, no_answer
 from probes.httpclient import DEFAULT_TIMEOUT, client_for, describe_error
 from probes.maintenance import MaintenanceMatch, find_maintenance, with_windows
 from probes.page_text import read_page
+from probes.proxy_settings import redact
 
 MAX_REDIRECTS = 10
 ANSWER_MARGIN = 0.5  # seconds kept from the budget to report a portal that never answers
@@ -87,9 +88,9 @@ class HttpProbe:
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         watch = Stopwatch()
         url = ctx.target.url
-        evidence = HttpEvidence(url=url, proxy=_redacted(ctx.proxy.for_url(url)))
+        evidence = HttpEvidence(url=url, proxy=redact(proxy) if (proxy := ctx.proxy.for_url(url)) else None)
         try:
-            gate = await _gate(ctx)
+            gate = await ctx.unreachable()
             if gate is not None:
                 return ProbeResult(
                     name=self.name, status="skip", reason=gate, summary=gate,
@@ -206,16 +207,6 @@ class HttpProbe:
         evidence.maintenance = with_windows(find_maintenance(text), now)
 
 
-async def _gate(ctx: ProbeContext) -> str | None:
-    """A reason to skip when the network probe reached nothing and no proxy could carry the request."""
-    network = await ctx.result("network")
-    if network is None or network.status not in ("fail", "skip"):
-        return None
-    if ctx.proxy.for_url(ctx.target.url) is not None:
-        return None
-    said = network.summary or network.reason or network.status
-    return f"not attempted: the portal is not reachable over the network ({said})"
-
 
 def _decode(body: bytes, encoding: str | None) -> str:
     try:
@@ -228,12 +219,6 @@ def _peer(response: httpx.Response) -> str | None:
     stream = response.extensions.get("network_stream")
     address = stream.get_extra_info("server_addr") if stream is not None else None
     return f"{address[0]}:{address[1]}" if isinstance(address, tuple) and len(address) >= 2 else None
-
-
-def _redacted(proxy: str | None) -> str | None:
-    if proxy is None:
-        return None
-    return str(httpx.URL(proxy).copy_with(username=None, password=None))
 
 
 def _summary(evidence: HttpEvidence) -> str:

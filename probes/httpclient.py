@@ -16,7 +16,8 @@ import certifi
 import httpx
 
 from probes.base import ProbeContext
-from probes.host_lookup import HostLookup, is_ip, lookup
+from probes.host_lookup import HostLookup, lookup
+from probes.target import is_ip
 
 DEFAULT_TIMEOUT = 8.0
 USER_AGENT = "diagnose (portal login diagnostics)"

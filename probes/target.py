@@ -34,11 +34,7 @@ class Target(BaseModel):
 
     @property
     def is_ip_literal(self) -> bool:
-        try:
-            ipaddress.ip_address(self.host)
-        except ValueError:
-            return False
-        return True
+        return is_ip(self.host)
 
     @classmethod
     def parse(cls, text: str, profile: str | None = None) -> Target:
@@ -73,12 +69,18 @@ class Target(BaseModel):
         return cls(input=text, url=url, scheme=scheme, host=host, port=port, path=path, profile=profile)
 
 
-def _valid_host(host: str) -> bool:
+def is_ip(host: str) -> bool:
+    """Whether `host` is an IPv4 or IPv6 address rather than a name."""
     try:
         ipaddress.ip_address(host)
-        return True
     except ValueError:
-        pass
+        return False
+    return True
+
+
+def _valid_host(host: str) -> bool:
+    if is_ip(host):
+        return True
     try:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:
