@@ -14,7 +14,8 @@ from agent import __version__, registry, workstation
 from agent.causes import info
 from agent.ranking import rank
 from agent.runner import Observer, run_probes
-from probes.base import ProbeContext, ProbeResult, RunConfig
+from agent.verdict import decide, one_line
+from probes.base import LEFT_OUT, ProbeContext, ProbeResult, RunConfig
 from probes.profile import Profile
 from probes.proxy_settings import ProxySettings
 from probes.target import Target
@@ -67,12 +68,14 @@ async def diagnose(
     ran = {r.name: r for r in await run_probes(probes, ctx, deadline, observer, stop)} | unloadable
     results = [
         ran.get(name)
-        or ProbeResult(name=name, status="skip", summary="left out of this run", reason="not selected")
+        or ProbeResult(name=name, status="skip", summary="left out of this run", reason=LEFT_OUT)
         for name in registry.PROBES
     ]
 
     causes = rank(results)
-    status = overall_status(results, causes)
+    interrupted = stop is not None and stop.is_set()
+    verdict = decide(results, causes, interrupted=interrupted)
+    status = verdict.status
     finished = datetime.now(UTC)
     return Report(
         tool=ToolInfo(version=__version__),
@@ -87,18 +90,11 @@ async def diagnose(
         probes=results,
         causes=causes,
         support=support_section(target, config, results, causes, started, finished),
+        unchecked=verdict.unchecked,
+        left_out=verdict.left_out,
+        interrupted=interrupted,
+        status_reason=one_line(verdict, interrupted) if status == "unknown" else None,
     )
-
-
-def overall_status(results: list[ProbeResult], causes: list[Cause]) -> ReportStatus:
-    """critical / warning from the causes; unknown when no probe could look at anything."""
-    if any(c.severity == "critical" for c in causes):
-        return "critical"
-    if causes:
-        return "warning"
-    if not any(r.status in ("pass", "warn", "fail") for r in results):
-        return "unknown"
-    return "ok"
 
 
 def support_section(

@@ -30,7 +30,7 @@ from typing import Literal, TypedDict, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agent.cli import UsageError
-from agent.options import check_ca_bundle, parse_endpoint
+from agent.options import check_ca_bundle, check_selection, parse_endpoint
 from agent.profiles import ProfileError, load_profiles
 from probes.base import PROBE_NAMES, RunConfig
 from probes.profile import Profile
@@ -177,6 +177,10 @@ def _monitored(name: str, spec: TargetSpec, profiles: dict[str, Profile], base: 
         **captive,
     )
     only: set[str] | None = set(spec.only) if spec.only is not None else None
+    try:
+        check_selection(only, set(spec.skip))
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc}") from None
     return Monitored(name=name, target=target, config=config, only=only, skip=frozenset(spec.skip))
 
 

@@ -6,6 +6,7 @@ Every check here raises `UsageError` with one line that names the option and the
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import ssl
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from pathlib import Path
 
 from agent import credentials
 from agent.cli import UsageError
-from agent.registry import PROBES
+from agent.registry import PROBES, select
+from agent.verdict import PATH_CHECKS, path_selected
 from probes.base import RunConfig
 from probes.profile import Profile
 from probes.proxy_settings import ProxySettings
@@ -53,6 +55,8 @@ def parse_endpoint(text: str, option: str, default_port: int, need_ip: bool) -> 
         raise UsageError(f"{option}: port out of range in {text!r}")
     if not host:
         raise UsageError(f"{option}: no host in {text!r}")
+    if ":" in host and not is_ip(host):
+        raise UsageError(f"{option}: {text!r} is neither HOST[:PORT] nor an IPv6 address")
     if need_ip and not is_ip(host):
         raise UsageError(f"{option}: {text!r} is not an IP address (give the resolver's address, "
                          "e.g. 192.0.2.53 or [2001:db8::53]:53)")
@@ -69,6 +73,16 @@ def probe_names(text: str | None, option: str) -> set[str] | None:
     if unknown:
         raise UsageError(f"{option}: unknown probe {', '.join(unknown)} (known: {', '.join(PROBES)})")
     return names
+
+
+def check_selection(only: set[str] | None, skip: set[str]) -> None:
+    """A run must keep at least one check on the path to the login page, or it can never earn a verdict."""
+    selected = select(only, skip)
+    if not selected:
+        raise UsageError("--only/--skip leave no probe to run")
+    if not path_selected(selected):
+        raise UsageError(f"--only/--skip leave out every check on the path to the login page "
+                         f"({', '.join(PATH_CHECKS)}): keep at least one")
 
 
 def check_ca_bundle(path_text: str) -> Path:
@@ -116,7 +130,7 @@ def proxy_settings(choice: str) -> ProxySettings:
 def build_run(options: argparse.Namespace) -> Run:
     if options.target is None:
         raise UsageError("no TARGET given: pass the login page's URL or a profile name")
-    if options.timeout <= 0 or options.timeout > 3600:
+    if not math.isfinite(options.timeout) or options.timeout <= 0 or options.timeout > 3600:
         raise UsageError(f"--timeout must be between 0 and 3600 seconds (got {options.timeout:g})")
     if options.tls_warning_days < 0:
         raise UsageError("--tls-warning-days must not be negative")
@@ -160,6 +174,7 @@ def build_run(options: argparse.Namespace) -> Run:
     )
     only = probe_names(options.only, "--only")
     skip = probe_names(options.skip, "--skip") or set()
+    check_selection(only, skip)
     secrets = [s for s in (os.environ.get(credentials.ENV_PASSWORD), creds and creds.password.get_secret_value()) if s]
     history, webhook = scheduled_outputs(options)
     return Run(target, config, only, skip, json_path, options.format, proxy_settings(options.proxy), secrets,

@@ -25,7 +25,7 @@ async def _diagnose_until_signalled(run: Run, progress: Progress, shared: dict[s
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
         try:
             loop.add_signal_handler(signum, stop.set)
             installed.append(signum)
@@ -60,6 +60,8 @@ async def execute(run: Run, shared: dict[str, Any] | None = None) -> int:
         sys.stdout.write(render(report, run.stdout_format, secrets=run.secrets))
     else:
         text.render(report, human)
+    if report.status == "unknown" and report.status_reason:
+        sys.stderr.write(f"diagnose: UNKNOWN: {report.status_reason}\n")
     if run.history is not None:
         from agent.scheduled import after_run
 

@@ -28,6 +28,10 @@ from probes.target import Target
 ProbeStatus = Literal["pass", "warn", "fail", "skip", "error", "timeout"]
 Severity = Literal["critical", "warning"]
 
+# `ProbeResult.reason` of a skip the verdict must tell apart from "could not check"
+LEFT_OUT = "not selected"  # the user left the probe out (--only, --skip)
+NOT_APPLICABLE = "not applicable"  # nothing to look at (no TLS on an http:// portal)
+
 PROBE_NAMES: tuple[str, ...] = (
     "dns", "network", "proxy", "tls", "clock", "http", "status_page", "browser", "sso", "login",
 )
@@ -101,6 +105,8 @@ class RunConfig(BaseModel):
     )
 
 
+ANSWER_SHARE = 0.25  # of --timeout: the longest wait for a silent server (see ProbeContext.answer_wait)
+
 _budget_end: contextvars.ContextVar[float | None] = contextvars.ContextVar("probe_budget_end", default=None)
 
 
@@ -155,6 +161,15 @@ class ProbeContext:
         if future is None:
             return None
         return await asyncio.shield(future)
+
+    def answer_wait(self) -> float:
+        """How long a server may stay silent (no ServerHello, no HTTP answer) before it counts as not answering.
+
+        A quarter of --timeout (5 s at the default 20 s), within the probe's own budget: a
+        hung portal is then named in about a third of the deadline, well inside half of it,
+        while a portal that answers in a few seconds is still judged by what it says.
+        """
+        return self.time_left(max(1.0, self.config.timeout * ANSWER_SHARE))
 
     def time_left(self, at_most: float) -> float:
         """Seconds the running probe may still use, capped at `at_most`.

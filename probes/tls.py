@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
-from probes.base import Evidence, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.base import NOT_APPLICABLE, Evidence, ProbeContext, ProbeResult, Stopwatch, status_from
 from probes.tls_chain import CertificateInfo, names_host, read_certificate, read_chain
 from probes.tls_handshake import (
     FailureKind,
@@ -89,12 +89,13 @@ class TlsProbe:
     async def _check(self, ctx: ProbeContext) -> ProbeResult:
         target = ctx.target
         if target.scheme != "https":
-            return self._skip("the portal is served over plain http://; there is no TLS to check")
+            return ProbeResult(name=self.name, status="skip", reason=NOT_APPLICABLE,
+                               summary="not checked: the portal is served over plain http://; there is no TLS")
         proxy = ctx.proxy.for_url(target.url)
         gate = await _gate(ctx, proxy)
         if gate:
             return self._skip(gate)
-        step = min(5.0, max(1.0, ctx.config.timeout / 4))
+        step = ctx.answer_wait()
         addresses = await ctx.addresses() or [target.host]
         ev = TlsEvidence(host=target.host, port=target.port, checked_at=ctx.now(),
                          proxy=_redact(proxy) if proxy else None)
@@ -185,6 +186,8 @@ async def _observe(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: flo
         if trust.failure in (None, "verify"):
             ev.trusted = trust.ok
         ev.trust_code, ev.trust_message = trust.verify_code, trust.verify_message or trust.error
+    elif main.failure == "timeout":  # connected, then silence: asking again would only wait as long again
+        ev.failure, ev.handshake_error = main.failure, f"connected, but no TLS answer within {step:g} s"
     else:
         ev.failure, ev.handshake_error = main.failure, main.error
         lenient = await handshake(*await opener(), lenient_context(), host, step)

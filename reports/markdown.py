@@ -32,6 +32,10 @@ def render(report: Report) -> str:
     ]
     roots = [c for c in report.causes if not c.explained_by]
     symptoms = [c for c in report.causes if c.explained_by]
+    if report.status == "unknown":
+        lines += [f"- Could not check {_code(u.probe)}: {_inline(u.reason)}" for u in report.unchecked]
+        lines += ["- The run was interrupted before it finished."] if report.interrupted else []
+        lines.append("")
     if not roots:
         lines += ["No cause found that blocks or degrades logging in.", ""]
     for index, cause in enumerate(roots, start=1):

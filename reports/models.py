@@ -80,6 +80,14 @@ class Support(BaseModel):
     when_to_contact: str = ""
 
 
+class UncheckedCheck(BaseModel):
+    """A check on the path to the login page that could not vouch for it (error, timeout, skipped)."""
+
+    probe: str
+    status: str
+    reason: str
+
+
 class Report(BaseModel):
     schema_version: Literal["1"] = SCHEMA_VERSION
     tool: ToolInfo
@@ -93,3 +101,9 @@ class Report(BaseModel):
     probes: list[ProbeResult]
     causes: list[Cause]
     support: Support
+    unchecked: list[UncheckedCheck] = Field(
+        default_factory=list, description="checks on the path to the login page that could not check, and why"
+    )
+    left_out: list[str] = Field(default_factory=list, description="checks on that path the user left out")
+    interrupted: bool = Field(default=False, description="the run was stopped (SIGINT, SIGTERM) before its end")
+    status_reason: str | None = Field(default=None, description="why the status is unknown, in one line")

@@ -61,6 +61,13 @@ def render(report: Report, console: Console) -> None:
     console.print(Text(HEADLINE[report.status], style=STATUS_STYLE[report.status]), f"— {report.target.url}")
     roots = [c for c in report.causes if c.explained_by is None]
     symptoms = [c for c in report.causes if c.explained_by is not None]
+    if report.status == "unknown":
+        for check in report.unchecked:
+            console.print(Text(f"  Could not check {check.probe}: ", style="bold"), escape(check.reason))
+        if report.interrupted:
+            console.print(Text("  The run was interrupted before it finished.", style="bold"))
+    if report.left_out:
+        console.print(Text(f"  Left out on request: {', '.join(report.left_out)}", style="dim"))
     for number, cause in enumerate(roots, 1):
         console.print(_cause_panel(number, cause))
     if symptoms:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+
+from agent import engine
+from probes.base import LEFT_OUT, NOT_APPLICABLE
+from reports.models import Report
 
 _LEAKY = (
     "HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY",
@@ -16,3 +23,34 @@ _LEAKY = (
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in _LEAKY:
         monkeypatch.delenv(name, raising=False)
+
+
+PATH_CHECKS = ("dns", "network", "tls", "http", "browser")
+
+
+def assert_status_earned(report: Report) -> None:
+    """OK only when no check on the path to the login page ended error or timeout, or skipped on its own."""
+    if report.status != "ok":
+        return
+    for probe in report.probes:
+        if probe.name not in PATH_CHECKS:
+            continue
+        assert probe.status not in ("error", "timeout"), f"false OK: {probe.name} ended {probe.status}"
+        if probe.status == "skip":
+            assert probe.reason in (LEFT_OUT, NOT_APPLICABLE), f"false OK: {probe.name} skipped ({probe.reason})"
+
+
+@pytest.fixture(autouse=True)
+def _every_report_earns_its_status(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every report the engine assembles in any test is checked: a false OK fails the test that made it."""
+    made: list[Report] = []
+
+    def recording(**fields: Any) -> Report:
+        report = Report(**fields)
+        made.append(report)
+        return report
+
+    monkeypatch.setattr(engine, "Report", recording)
+    yield
+    for report in made:
+        assert_status_earned(report)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import main
+from demo.web import Page, WebServer
 
 BAD_INPUTS = [
     (["ht!tp://"], "not a URL"),
@@ -35,6 +36,11 @@ BAD_INPUTS = [
     (["https://localhost/", "--webhook", "https://hooks.test/x"], "--webhook needs --history"),
     (["https://localhost/", "--npi", "1234567890"], "--npi '1234567890': the check digit does not match"),
     ([], "no TARGET given"),
+    (["https://localhost/", "--timeout", "nan"], "--timeout must be between"),
+    (["https://localhost/", "--timeout", "inf"], "--timeout must be between"),
+    (["https://localhost/", "--time-server", "::::"], "neither HOST[:PORT] nor an IPv6 address"),
+    (["https://localhost/", "--only", "proxy,clock"], "leave out every check on the path"),
+    (["https://localhost/", "--skip", "dns,network,tls,http,browser"], "leave out every check on the path"),
 ]
 
 
@@ -101,14 +107,53 @@ def test_interrupt_still_writes_the_report(tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     http = next(p for p in data["probes"] if p["name"] == "http")
     assert http["status"] == "timeout" and http["reason"] == "interrupted"
+    assert (proc.returncode, data["status"], data["interrupted"]) == (3, "unknown", True)
+    assert [u["probe"] for u in data["unchecked"]] == ["http"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP], ids=["SIGINT", "SIGHUP"])
+def test_an_interrupted_healthy_run_is_never_ok(tmp_path: Path, signum: int) -> None:
+    """The login page answered and every check on the path passed; the status page still hangs: stopped, not OK."""
+    routes = {"/login": Page('<form><input type="password"></form>'), "/status": Page(hang=True)}
+    report = tmp_path / "report.json"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    with WebServer(routes) as portal:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "agent.cli", portal.url("/login"), "--only", "dns,network,http,status_page",
+             "--status-page", portal.url("/status"), "--captive-check", "off", "--json", str(report),
+             "--timeout", "30"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        )
+        try:
+            time.sleep(2.5)  # the path checks have passed; the status page still hangs
+            proc.send_signal(signum)
+            _, err = proc.communicate(timeout=10)
+        finally:
+            proc.kill()
+    data = json.loads(report.read_text())
+    statuses = {p["name"]: p["status"] for p in data["probes"]}
+    assert (statuses["http"], statuses["status_page"]) == ("pass", "timeout"), statuses
+    assert (proc.returncode, data["status"], data["interrupted"]) == (3, "unknown", True), err
+    assert b"interrupted" in err
+
+
+def test_password_in_the_target_url_goes_nowhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "report.json"
+    code = main([f"https://clinic.user:Hunter2-secret@127.0.0.1:{closed_port()}/login", "--only", "dns,network",
+                 "--captive-check", "off", "--json", str(report)])
+    out = capsys.readouterr()
+    data = json.loads(report.read_text())
+    assert code == 2 and data["target"]["input"] == data["target"]["url"]
+    for text in (report.read_text(), out.out, out.err):
+        assert "Hunter2-secret" not in text and "clinic.user" not in text
 
 
 def test_proxy_option_overrides_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     report = tmp_path / "report.json"
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed_port()}")
-    assert main(["https://localhost:9/", "--only", "proxy", "--proxy", "direct", "--json", str(report)]) == 0
+    assert main(["https://localhost:9/", "--only", "proxy,dns", "--proxy", "direct", "--json", str(report)]) == 0
     proxy = f"http://127.0.0.1:{closed_port()}"
-    assert main(["https://localhost:9/", "--only", "proxy", "--proxy", proxy, "--json", str(report)]) == 2
+    assert main(["https://localhost:9/", "--only", "proxy,dns", "--proxy", proxy, "--json", str(report)]) == 2
     assert json.loads(report.read_text())["causes"][0]["id"] == "proxy.unreachable"
     capsys.readouterr()

@@ -14,7 +14,7 @@ import pytest
 from demo.certs import WRONG_HOST, DemoCA
 from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
-from probes.base import Evidence, Finding, ProbeContext, ProbeResult, RunConfig
+from probes.base import NOT_APPLICABLE, Evidence, Finding, ProbeContext, ProbeResult, RunConfig
 from probes.profile import Profile
 from probes.proxy_settings import ProxySettings
 from probes.target import Target
@@ -223,7 +223,7 @@ async def test_untrusted_self_signed_certificate_is_not_called_interception(serv
 
 async def test_plain_http_is_skipped(bundle) -> None:
     result = await TlsProbe().run(context(80, bundle, scheme="http"))
-    assert result.status == "skip" and "http://" in (result.reason or "")
+    assert result.status == "skip" and result.reason == NOT_APPLICABLE and "http://" in result.summary
 
 
 async def test_unreachable_portal_is_not_tried(serve, bundle) -> None:
