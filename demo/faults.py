@@ -24,6 +24,7 @@ class Fault:
     browser: bool = False  # only the browser (or a login attempt) can see it
     dns: str | None = None  # demo.dns_server fault for the portal's name
     refused: bool = False  # the portal's port refuses connections
+    silent: bool = False  # the portal's port accepts connections and never answers (no TLS handshake)
     tls: str = "valid"  # demo.certs kind of the portal's certificate
     proxy: str | None = None  # demo.proxy_server mode, or "unreachable" for a proxy that is not there
     clock: float = 0.0  # how far ahead the NTP server and the portal's Date header run
@@ -42,6 +43,10 @@ _ALL = [
     Fault("dns-timeout", "dns", "the DNS server never answers for the portal's name", "dns.timeout",
           dns="timeout"),
     Fault("refused", "network", "nothing listens on the portal's port", "network.refused", refused=True),
+    Fault("tls-hung", "tls", "the portal's port accepts connections but never answers the TLS handshake",
+          "tls.handshake_failure", silent=True),
+    Fault("http-hung", "outage", "the portal completes the TLS handshake but never answers the request",
+          "portal.outage", portal="hung"),
     Fault("tls-expired", "tls", "the portal's certificate expired a month ago", "tls.cert_expired",
           tls="expired"),
     Fault("tls-wrong-host", "tls", "the portal's certificate names another host", "tls.hostname_mismatch",
@@ -86,6 +91,10 @@ _ALL = [
           browser=True, user="locked.user"),
     Fault("password-expired", "account", "the login is tried with an expired password", "account.password_expired",
           browser=True, user="expired.user"),
+    Fault("login-rejected", "account", "the portal refuses the sign-in with a short message of its own",
+          "account.login_rejected", browser=True, user="rejected.user"),
+    Fault("login-throttled", "account", "the portal refuses the sign-in after too many recent attempts",
+          "account.locked", browser=True, user="throttled.user"),
 ]
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}

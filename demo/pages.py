@@ -25,11 +25,15 @@ ACCOUNTS: dict[str, tuple[str, str]] = {
     "wrong.password": ("not-the-password", "invalid"),
     "locked.user": (PASSWORD, "locked"),
     "expired.user": (PASSWORD, "expired"),
+    "rejected.user": (PASSWORD, "rejected"),
+    "throttled.user": (PASSWORD, "throttled"),
 }
 ANSWERS = {
     "invalid": "That user ID and password do not match our records. Please try again.",
     "locked": "Your demo account has been locked after too many failed attempts. Call support to unlock it.",
     "expired": "Your demo password has expired. You must change your password before you can sign in.",
+    "rejected": "Login failed.",
+    "throttled": "You have made too many recent login attempts. Please wait a few minutes before trying again.",
 }
 SESSION_COOKIE = "demo_session=7f3c9a; Path=/; Secure; HttpOnly; SameSite=Lax"
 
@@ -122,6 +126,8 @@ def portal_routes(variant: str, clock_offset: float, window: tuple[datetime, dat
         when = f"{start:%A}, {start:%b} {start.day}, {start:%I:%M %p} to {end:%I:%M %p} ET".replace(" 0", " ")
         routes["/login"] = _login(banner=f"Scheduled maintenance: {when}. "
                                          "The portal will be unavailable during this time.")
+    elif variant == "hung":
+        routes["/login"] = Page(hang=True)
     elif variant == "outage":
         routes["/login"] = Page(_layout("Error", "<h2>Internal Server Error</h2><p>Something went wrong.</p>"),
                                 status=500)

@@ -29,7 +29,7 @@ from demo.pages import ACCOUNTS
 from demo.pages import portal_routes as portal_pages
 from demo.proxy_server import ProxyServer
 from demo.status import status_routes
-from demo.web import Page, WebServer
+from demo.web import Page, SilentServer, WebServer
 from probes.profile import Profile
 
 PORTAL_HOST = "portal.demo.test"
@@ -92,6 +92,8 @@ class DemoPortal:
             idp_port = self._serve(idp).port
         if fault.refused:
             portal_port = self._closed_port()
+        elif fault.silent:
+            portal_port = self._serve(SilentServer()).port
         else:
             portal = WebServer(portal_pages(fault.portal, fault.clock, window),
                                ssl_context=ca.server_context([PORTAL_HOST], fault.tls))

@@ -24,9 +24,10 @@ from probes.browser_discovery import BrowserUnavailable
 from probes.browser_findings import classify, maintenance_matches, summarize
 from probes.browser_session import BrowserSession, get_browser
 from probes.browser_watch import FailedRequest, PageWatch, bare_url, host_of, net_error
-from probes.har_redact import redact_har
+from probes.har_redact import redact_or_remove
 from probes.maintenance import MaintenanceMatch
 from probes.page_checks import FORM_WAIT, find_wording, read_view, settle, wait_for_form
+from probes.page_gate import unless_hung
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
@@ -80,6 +81,13 @@ class BrowserProbe:
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         watch = Stopwatch()
         evidence = BrowserEvidence(url=bare_url(ctx.target.url))
+        outcome = await unless_hung(ctx, self._look(ctx, evidence, watch))
+        if isinstance(outcome, str):
+            return ProbeResult(name=self.name, status="skip", summary=f"stopped waiting for the page ({outcome})",
+                               reason=f"the page cannot load: {outcome}", evidence=evidence, duration_ms=watch.ms())
+        return outcome
+
+    async def _look(self, ctx: ProbeContext, evidence: BrowserEvidence, watch: Stopwatch) -> ProbeResult:
         try:
             session = await get_browser(ctx)
         except BrowserUnavailable as exc:
@@ -122,11 +130,12 @@ async def _load(ctx: ProbeContext, session: BrowserSession, evidence: BrowserEvi
     try:
         await _visit(ctx, context, evidence, watch)
     finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(context.close(), CLOSE_TIMEOUT)
-    if har.exists():
-        redact_har(har, _secrets(ctx))
-        evidence.har = str(har)
+        try:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(context.close(), CLOSE_TIMEOUT)
+        finally:  # even when cancelled while closing: no unredacted HAR is left behind
+            if redact_or_remove(har, _secrets(ctx)):
+                evidence.har = str(har)
 
 
 async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEvidence, watch: Stopwatch) -> None:

@@ -41,6 +41,7 @@ BASE_ARGS = (
 )
 HTTP_WAIT = 2.0  # how long the launch waits for the http probe's redirect hosts
 HANDSHAKE_TIMEOUT = 3.0
+CLOSE_WAIT = 0.5
 
 
 def needs_no_sandbox() -> bool:
@@ -145,8 +146,8 @@ async def _verified_portal_certificate(ctx: ProbeContext, pinned: list[str] | No
             continue
         der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
         writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError):
-            await writer.wait_closed()
+        with contextlib.suppress(OSError, ssl.SSLError, TimeoutError):
+            await asyncio.wait_for(writer.wait_closed(), CLOSE_WAIT)  # a hung server never answers close_notify
         return x509.load_der_x509_certificate(der) if der else None
     return None
 

@@ -123,6 +123,21 @@ def _forms(secret: str) -> set[str]:
     return {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
 
 
+def redact_or_remove(path: Path, secrets: Iterable[str] = ()) -> bool:
+    """Redact the HAR at `path`, or delete it when it cannot be redacted; True when a redacted HAR remains.
+
+    Called from cleanup, cancelled runs included: an unredacted HAR never outlives its probe.
+    """
+    if not path.exists():
+        return False
+    try:
+        redact_har(path, secrets)
+    except Exception:  # noqa: BLE001 - a HAR that cannot be redacted (half written) is deleted, not kept
+        path.unlink(missing_ok=True)
+        return False
+    return True
+
+
 def redact_har(path: Path, secrets: Iterable[str] = ()) -> None:
     """Rewrite the HAR at `path` redacted; the known `secrets` are removed wherever they remain."""
     har = json.loads(path.read_text(encoding="utf-8"))

@@ -10,6 +10,7 @@ the `tls` and `network` probes' to explain: here they end the probe as `error`.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +21,8 @@ import httpx
 from pydantic import BaseModel, Field
 
 from probes.base import Evidence, ProbeContext, ProbeResult, Stopwatch, status_from
-from probes.http_findings import classify, no_answer
-from probes.httpclient import DEFAULT_TIMEOUT, client_for, describe_error
+from probes.http_findings import bad_answer, classify, no_answer
+from probes.httpclient import DEFAULT_TIMEOUT, client_for, describe_error, tls_error
 from probes.maintenance import MaintenanceMatch, find_maintenance, with_windows
 from probes.page_text import read_page
 from probes.proxy_settings import redact
@@ -63,6 +64,15 @@ class HttpEvidence(Evidence):
     maintenance: list[MaintenanceMatch] = Field(default_factory=list)
     date_header: str | None = Field(default=None, description="the latest answer's Date header")
     received_at_epoch: float | None = Field(default=None, description="local time.time() when it arrived")
+    tls_rejected: bool = Field(default=False, description="the fetch failed on the TLS handshake or certificate")
+
+
+class _Silent(Exception):
+    """The server stopped answering part-way (headers or body dripping, never ending)."""
+
+    def __init__(self, partial: bool) -> None:
+        super().__init__("the answer stopped arriving")
+        self.partial = partial
 
 
 @dataclass
@@ -96,15 +106,26 @@ class HttpProbe:
                     name=self.name, status="skip", reason=gate, summary=gate,
                     duration_ms=watch.ms(), evidence=evidence,
                 )
-            timeout = max(0.5, ctx.time_left(self.timeout + ANSWER_MARGIN) - ANSWER_MARGIN)
+            wait = ctx.answer_wait()
+            timeout = max(0.5, min(wait, ctx.time_left(self.timeout + ANSWER_MARGIN) - ANSWER_MARGIN))
             async with client_for(ctx, timeout=timeout) as client:
-                answer = await self._walk(client, url, evidence)
-        except httpx.ReadTimeout:
+                answer = await self._walk(client, url, evidence, timeout)
+        except (httpx.ReadTimeout, _Silent) as exc:
             failed = evidence.hops[-1].url if evidence.hops else url
-            findings = [no_answer(failed, timeout)]
+            findings = [no_answer(failed, timeout, partial=isinstance(exc, _Silent) and exc.partial)]
+            return ProbeResult(name=self.name, status="fail", summary=findings[0].summary,
+                               duration_ms=watch.ms(), evidence=evidence, findings=findings)
+        except httpx.RemoteProtocolError as exc:
+            failed = evidence.hops[-1].url if evidence.hops else url
+            if evidence.proxy is not None:  # through a proxy, who broke the answer is the proxy probe's question
+                reason = f"could not fetch {failed}: {describe_error(exc)}"
+                return ProbeResult(name=self.name, status="error", reason=reason, summary=reason,
+                                   duration_ms=watch.ms(), evidence=evidence)
+            findings = [bad_answer(failed, describe_error(exc))]
             return ProbeResult(name=self.name, status="fail", summary=findings[0].summary,
                                duration_ms=watch.ms(), evidence=evidence, findings=findings)
         except Exception as exc:  # a probe reports, it never raises
+            evidence.tls_rejected = tls_error(exc) is not None
             failed = evidence.hops[-1].url if evidence.hops else url
             reason = f"could not fetch {failed}: {describe_error(exc)}"
             return ProbeResult(
@@ -120,7 +141,9 @@ class HttpProbe:
             duration_ms=watch.ms(), evidence=evidence, findings=findings,
         )
 
-    async def _walk(self, client: httpx.AsyncClient, url: str, evidence: HttpEvidence) -> _Answer | None:
+    async def _walk(
+        self, client: httpx.AsyncClient, url: str, evidence: HttpEvidence, wait: float
+    ) -> _Answer | None:
         """Follow redirects by hand; None when they loop (`loop_url` set) or exceed MAX_REDIRECTS.
 
         The client keeps cookies across hops, so a login that redirects back to a URL
@@ -134,7 +157,7 @@ class HttpProbe:
                 evidence.loop_url = url
                 return None
             seen.add(state)
-            answer = await self._fetch(client, url, evidence)
+            answer = await self._fetch(client, url, evidence, wait)
             location = evidence.hops[-1].location
             if answer.status not in _REDIRECTS or not location:
                 return answer
@@ -145,7 +168,8 @@ class HttpProbe:
         evidence.loop_url = url
         return None
 
-    async def _fetch(self, client: httpx.AsyncClient, url: str, evidence: HttpEvidence) -> _Answer:
+    async def _fetch(self, client: httpx.AsyncClient, url: str, evidence: HttpEvidence, wait: float) -> _Answer:
+        """One request; the headers and then the body must each arrive within `wait` (wall clock, not per read)."""
         hop = Hop(url=url)
         evidence.hops.append(hop)
         host = urlsplit(url).hostname or ""
@@ -153,7 +177,12 @@ class HttpProbe:
             evidence.redirect_hosts.append(host)
         watch = Stopwatch()
         try:
-            response = await client.send(client.build_request("GET", url), stream=True)
+            # connecting has its own timeout inside; this caps a server that drips its headers
+            async with asyncio.timeout(2 * wait):
+                response = await client.send(client.build_request("GET", url), stream=True)
+        except TimeoutError:
+            hop.ms, hop.error = watch.ms(), f"no complete answer within {2 * wait:g} s"
+            raise _Silent(partial=True) from None
         except Exception as exc:
             hop.ms, hop.error = watch.ms(), describe_error(exc)
             raise
@@ -169,7 +198,12 @@ class HttpProbe:
                 evidence.date_header, evidence.received_at_epoch = dates[-1], received_at
             body = b""
             if response.status_code not in _REDIRECTS:
-                body = await self._read_body(response, evidence)
+                try:
+                    async with asyncio.timeout(wait):
+                        body = await self._read_body(response, evidence)
+                except TimeoutError:
+                    hop.error = f"the page did not finish arriving within {wait:g} s"
+                    raise _Silent(partial=True) from None
             return _Answer(
                 url=url, status=response.status_code, reason=response.reason_phrase,
                 headers=dict(response.headers), body=body, encoding=response.charset_encoding,

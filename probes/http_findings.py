@@ -66,13 +66,26 @@ def classify(evidence: HttpEvidence, now: datetime) -> list[Finding]:
     return []
 
 
-def no_answer(url: str, waited: float) -> Finding:
-    """The portal took the connection (and the TLS handshake) but sent no answer: it hangs."""
+def no_answer(url: str, waited: float, partial: bool = False) -> Finding:
+    """The portal took the connection (and the TLS handshake) but sent no answer, or stopped part-way: it hangs."""
+    said = (f"began answering GET {url} but did not finish within {waited:.1f} s" if partial
+            else f"sent no answer to GET {url} within {waited:.1f} s")
     return Finding(
         id="portal.outage", severity="critical",
-        summary=f"the portal accepts connections but sent no answer to GET {url} within {waited:.1f} s",
-        evidence=[f"GET {url}: connected, no response within {waited:.1f} s"],
-        data={"url": url, "waited_seconds": round(waited, 1), "hung": True},
+        summary=f"the portal accepts connections but {said}",
+        evidence=[f"GET {url}: connected; {said.replace(f'GET {url} ', '')}",
+                  "if the portal is known to be this slow, run again with a longer --timeout"],
+        data={"url": url, "waited_seconds": round(waited, 1), "hung": True, "partial": partial},
+    )
+
+
+def bad_answer(url: str, error: str) -> Finding:
+    """The portal answered with something that is not HTTP a browser accepts (headers too large, garbage)."""
+    return Finding(
+        id="portal.outage", severity="critical",
+        summary=f"the portal's answer to GET {url} is broken: {error}",
+        evidence=[f"GET {url}: {error}"],
+        data={"url": url, "error": error, "confidence_scale": 0.85},
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
@@ -23,11 +24,12 @@ from probes.artifacts import artifact_path
 from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch
 from probes.browser import NAVIGATION_TIMEOUT, time_left
 from probes.browser_discovery import BrowserUnavailable
-from probes.browser_session import BrowserSession, get_browser
+from probes.browser_session import get_browser
 from probes.browser_watch import bare_url, host_of, net_error
-from probes.har_redact import REDACTED, redact_har
+from probes.har_redact import REDACTED, redact_or_remove
 from probes.login_form import ATTRIBUTE, fill_and_submit, find_fields
 from probes.page_checks import FORM_WAIT, NetworkQuiet, PageView, read_view, wait_for_form
+from probes.page_gate import unless_hung
 from probes.profile import Profile
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ CAUSES = {
     "invalid_credentials": ("account.invalid_credentials", "the portal says the user name or password is wrong"),
     "locked": ("account.locked", "the portal says the account is locked"),
     "password_expired": ("account.password_expired", "the portal says the password has expired"),
+    "rejected": ("account.login_rejected", "the portal refused the sign-in"),
 }
 
 
@@ -47,7 +50,8 @@ class LoginEvidence(Evidence):
     browser: dict[str, str] = Field(default_factory=dict)
     url: str = ""
     outcome: str | None = Field(default=None, description="success | mfa | invalid_credentials | locked | "
-                                "password_expired | unknown")
+                                "password_expired | rejected | unknown")
+    form_after: bool | None = Field(default=None, description="the password field was still there after submitting")
     message: str | None = Field(default=None, description="the portal's words that decided the outcome")
     matched: str | None = Field(default=None, description="the wording (pattern or profile phrase) that matched")
     form: dict[str, str] = Field(default_factory=dict, description="how each field was found")
@@ -74,18 +78,18 @@ class LoginProbe:
         secrets = [credentials.password.get_secret_value(), credentials.username]
         evidence = LoginEvidence(url=bare_url(ctx.target.url))
         try:
-            session = await get_browser(ctx)
+            hang = await unless_hung(ctx, _attempt(ctx, evidence, watch))
         except BrowserUnavailable as exc:
             return ProbeResult(name=self.name, status="error", summary="no browser could be started",
                                reason=f"{exc}; fix: {exc.fix}", evidence=evidence, duration_ms=watch.ms())
-        evidence.browser = session.info.support()
-        try:
-            await _attempt(ctx, session, evidence, watch)
         except Exception as exc:  # noqa: BLE001 - a failed attempt is "could not check", quoted without secrets
             reason = _scrub(f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}", secrets)
             return ProbeResult(name=self.name, status="error", summary="the login attempt failed", reason=reason,
                                evidence=_scrubbed(evidence, secrets), duration_ms=watch.ms())
         evidence = _scrubbed(evidence, secrets)
+        if isinstance(hang, str):
+            return ProbeResult(name=self.name, status="skip", summary=f"not attempted ({hang})",
+                               reason=f"the page cannot load: {hang}", evidence=evidence, duration_ms=watch.ms())
         return await _result(ctx, evidence, watch)
 
 
@@ -111,13 +115,25 @@ async def _result(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch) 
                    else "the portal accepted the credentials")
         return ProbeResult(name="login", status="pass", summary=summary + said, evidence=evidence,
                            duration_ms=watch.ms())
+    if evidence.form_after or quote:
+        # not signed in, and the form is back or the portal said something: a refusal in words of its own
+        evidence.outcome = "rejected"
+        cause, summary = CAUSES["rejected"]
+        seen = said or " (no message; the sign-in form is shown again)"
+        finding = Finding(id=cause, severity="critical", summary=f"{summary}{seen}",
+                          evidence=[f"after signing in at {evidence.url}, the page said{seen}"],
+                          data={"message": quote, "pattern": None, "url": evidence.final_url})
+        return ProbeResult(name="login", status="fail", summary=f"{summary}{seen}", evidence=evidence,
+                           findings=[finding], duration_ms=watch.ms())
     return ProbeResult(name="login", status="warn", summary=f"the login gave no recognisable answer{said}",
                        evidence=evidence, duration_ms=watch.ms())
 
 
-async def _attempt(ctx: ProbeContext, session: BrowserSession, evidence: LoginEvidence, watch: Stopwatch) -> None:
+async def _attempt(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch) -> None:
     credentials = ctx.config.credentials
     assert credentials is not None
+    session = await get_browser(ctx)
+    evidence.browser = session.info.support()
     profile = ctx.config.profile
     har = artifact_path(ctx, "login", "har")
     context = await session.new_context(ctx, har)
@@ -160,11 +176,12 @@ async def _attempt(ctx: ProbeContext, session: BrowserSession, evidence: LoginEv
         if evidence.outcome != "success":
             evidence.screenshot = await _screenshot(ctx, page)
     finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(context.close(), 3.0)
-    if har.exists():
-        redact_har(har, [credentials.password.get_secret_value(), credentials.username])
-        evidence.har = str(har)
+        try:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(context.close(), 3.0)
+        finally:  # even when cancelled while closing: no unredacted HAR is left behind
+            if redact_or_remove(har, [credentials.password.get_secret_value(), credentials.username]):
+                evidence.har = str(har)
 
 
 def _dismiss(dialog: Dialog, dialogs: list[str]) -> None:
@@ -205,6 +222,7 @@ def _decide(evidence: LoginEvidence, verdict: Verdict | None, view: PageView, ur
     alerts = [a for f in view.frames for a in f.alerts]
     fresh = new_lines(before, "\n".join(alerts)) + dialogs
     evidence.final_url, evidence.final_host = bare_url(url), host_of(url) or None
+    evidence.form_after = password_shown
     if verdict is not None and verdict.outcome != "success":
         evidence.outcome = verdict.outcome
     elif not password_shown and any(f.code for f in view.frames):
@@ -233,9 +251,18 @@ async def _screenshot(ctx: ProbeContext, page: Page) -> str | None:
 
 
 def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
+    """The password removed wherever it appears; the user name only where it stands as a name.
+
+    `secrets` is [password, user name]. A user name that is also a plain word ("admin",
+    "locked") is left in the portal's sentences, so it cannot hide what the portal said;
+    one that looks like an identifier (digits, '@', '.', '_' or '-') is masked as a whole token.
+    """
+    password, *names = secrets
+    if password:
+        text = text.replace(password, REDACTED)
+    for name in names:
+        if name and re.search(r"[\d@._-]", name):
+            text = re.sub(rf"(?<![\w.@-]){re.escape(name)}(?![\w@-])", REDACTED, text)
     return text
 
 

@@ -59,7 +59,10 @@ def when(moment: datetime) -> str:
 
 def _handshake_failure(ev: TlsEvidence) -> Finding:
     facts = [f"error: {ev.handshake_error}"]
-    if ev.server_protocol:
+    if ev.failure == "timeout":
+        facts.append("the port accepts TCP connections, but the server never starts the secure connection: "
+                     "the server or a device in front of it is hung")
+    elif ev.server_protocol:
         facts.append(f"the server does complete a handshake with {ev.server_protocol} ({ev.server_cipher}),"
                      " which this workstation's TLS settings refuse")
     else:
@@ -68,7 +71,7 @@ def _handshake_failure(ev: TlsEvidence) -> Finding:
         id="tls.handshake_failure", severity="critical",
         summary=f"The TLS handshake with {ev.host}:{ev.port} failed: {ev.handshake_error}.",
         evidence=facts,
-        data={"error": ev.handshake_error, "failure": ev.failure,
+        data={"error": ev.handshake_error, "failure": ev.failure, "hung": ev.failure == "timeout",
               "server_protocol": ev.server_protocol, "server_cipher": ev.server_cipher},
     )
 

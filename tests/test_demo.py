@@ -139,3 +139,16 @@ def test_healthy_demo_with_browser_and_login(tmp_path: Path) -> None:
     code, report = run_demo(tmp_path)
     assert (code, report["causes"]) == (0, []), [c["id"] for c in report["causes"]]
     assert {p["name"]: p["status"] for p in report["probes"]}["browser"] == "pass"
+
+
+@pytest.mark.skipif(not HAS_BROWSER, reason="no Chromium on this machine")
+@pytest.mark.parametrize(("fault", "first"), [("tls-hung", "tls.handshake_failure"), ("http-hung", "portal.outage")])
+def test_hung_portal_is_named_within_half_the_deadline(tmp_path: Path, fault: str, first: str) -> None:
+    """A port that takes the connection and then says nothing: named by its probe, the browser stops waiting."""
+    report_path = tmp_path / "report.json"
+    code = main(["demo", "--fault", fault, "--json", str(report_path), "--timeout", "20"])
+    report = json.loads(report_path.read_text())
+    assert (code, report["causes"][0]["id"]) == (2, first), [c["id"] for c in report["causes"]]
+    assert report["duration_ms"] < 10_000, report["duration_ms"]  # 0.5 x --timeout
+    browser = {p["name"]: p for p in report["probes"]}["browser"]
+    assert browser["status"] == "skip" and "cannot load" in browser["reason"]
