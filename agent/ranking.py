@@ -102,12 +102,14 @@ class _Merged:
         self.probes = [probe]
         self.evidence = list(finding.evidence)
         self.explained_by: str | None = None
+        self.severity = finding.severity
 
     def add(self, probe: str, finding: Finding) -> None:
         self.probes.append(probe)
         self.evidence += [e for e in finding.evidence if e not in self.evidence]
         if finding.severity == "critical" and self.finding.severity != "critical":
             self.finding = finding
+            self.severity = "critical"
 
 
 def _matches(cause_id: str, patterns: Iterable[str]) -> bool:
@@ -170,10 +172,12 @@ def rank(results: list[ProbeResult]) -> list[Cause]:
     for cause_id, merged in found.items():
         if merged.explained_by is not None:
             merged.explained_by = roots[cause_id]
+            _promote(found[merged.explained_by], merged)
+    if _signed_in(results):
+        for merged in found.values():
+            _disprove(merged)
 
-    has_failure = any(
-        m.finding.severity == "critical" and m.finding.id not in ONLY_WITH_FAILURE for m in found.values()
-    )
+    has_failure = any(m.severity == "critical" and m.finding.id not in ONLY_WITH_FAILURE for m in found.values())
     causes = [
         _to_cause(merged)
         for merged in found.values()
@@ -181,6 +185,25 @@ def rank(results: list[ProbeResult]) -> list[Cause]:
     ]
     causes.sort(key=lambda c: (c.explained_by is not None, c.severity != "critical", -c.confidence))
     return causes
+
+
+def _promote(root: _Merged, symptom: _Merged) -> None:
+    """A root cause of a failure that blocks logging in blocks it too, whatever it weighs alone."""
+    if symptom.severity == "critical" and root.severity != "critical":
+        root.severity = "critical"
+        root.evidence.append(f"it explains a blocking failure: {symptom.finding.summary}")
+
+
+def _signed_in(results: list[ProbeResult]) -> bool:
+    """The login attempt got past the password (signed in, or asked for the second factor)."""
+    return any(r.name == "login" and r.status == "pass" for r in results)
+
+
+def _disprove(merged: _Merged) -> None:
+    """Nothing stays critical that a successful sign-in disproves: it degrades, it does not block."""
+    if merged.severity == "critical":
+        merged.severity = "warning"
+        merged.evidence.append("the login attempt in this run succeeded despite it")
 
 
 def _to_cause(merged: _Merged) -> Cause:
@@ -191,7 +214,7 @@ def _to_cause(merged: _Merged) -> Cause:
     return Cause(
         id=finding.id,
         title=entry.title,
-        severity=finding.severity,
+        severity=merged.severity,
         confidence=_confidence(merged),
         probe=merged.probes[0],
         summary=finding.summary,

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from probes.profile import Profile
 
-Outcome = Literal["locked", "password_expired", "invalid_credentials", "mfa", "success"]
+Outcome = Literal["locked", "password_expired", "invalid_credentials", "mfa", "success", "rejected"]
 _DATA = Path(__file__).with_name("data") / "account_messages.toml"
 MAX_QUOTE = 300
 

@@ -8,12 +8,14 @@ nothing either way, so it is recorded as "could not check", never as a finding.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 import httpx
 from pydantic import BaseModel
 
 from probes.base import Finding, ProbeContext, Stopwatch
+from probes.httpclient import client_for
 
 CaptiveOutcome = Literal["open", "captive", "unexpected", "unreachable"]
 _BODY_LIMIT = 64 * 1024
@@ -36,14 +38,17 @@ async def check(ctx: ProbeContext, url: str, timeout: float) -> CaptiveCheck:
     proxy = ctx.proxy.for_url(url)
     watch = Stopwatch()
     try:
-        async with httpx.AsyncClient(
-            proxy=proxy, follow_redirects=False, timeout=timeout, trust_env=False
-        ) as client, client.stream("GET", url, headers={"Cache-Control": "no-cache"}) as response:
+        # the run's client: routed through the proxy that applies, and resolved through --dns-server like every name
+        async with asyncio.timeout(timeout), client_for(ctx, timeout=timeout, verify=False) as client, \
+                client.stream("GET", url, headers={"Cache-Control": "no-cache"}) as response:
             body = b""
             async for chunk in response.aiter_bytes():
                 body += chunk
                 if len(body) >= _BODY_LIMIT:
                     break
+    except TimeoutError:
+        return CaptiveCheck(url=url, outcome="unreachable", proxy=proxy, ms=watch.ms(),
+                            error=f"no answer within {timeout:g} s")
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return CaptiveCheck(url=url, outcome="unreachable", proxy=proxy, ms=watch.ms(), error=error)

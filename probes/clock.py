@@ -23,16 +23,25 @@ import httpx
 from pydantic import BaseModel, Field
 
 from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.host_lookup import lookup
 from probes.httpclient import client_for
-from probes.sntp import query_all
+from probes.sntp import NtpAnswer, query
+from probes.target import is_ip
 
 DEFAULT_TIME_SERVERS: list[tuple[str, int]] = [
     ("pool.ntp.org", 123), ("time.google.com", 123), ("time.cloudflare.com", 123), ("time.windows.com", 123),
 ]
-CRITICAL_SECONDS = 60.0
-WARNING_SECONDS = 15.0
+# A workstation's clock breaks a login only through what it dates: TLS validity (the
+# ranking promotes a skew that explains an "expired" certificate), cookies with an
+# absolute expiry (a session cookie good for an hour looks expired to a clock an hour
+# ahead) and time-bound tokens the page checks itself. MFA codes come from the phone.
+CRITICAL_SECONDS = 3600.0  # from an hour off, cookies and sign-in tokens dated by the portal look expired
+WARNING_SECONDS = 60.0  # a minute or two: nothing breaks yet, Kerberos and token checks allow about 5 minutes
 HTTP_DATE = "http-date"
 _SYNC_DATA = Path(__file__).with_name("data") / "clock_sync.toml"
+
+
+HTTP_WAIT_MARGIN = 0.5  # seconds of the budget kept to judge the NTP answers when the portal is slow
 
 
 class ClockReference(BaseModel):
@@ -84,7 +93,7 @@ class ClockProbe:
         )
         servers = ctx.config.time_servers or DEFAULT_TIME_SERVERS
         try:
-            answers, http = await asyncio.gather(query_all(servers, self.ntp_timeout), ctx.result("http"))
+            answers, http = await asyncio.gather(_ask_ntp(ctx, servers, self.ntp_timeout), _http_result(ctx))
         except Exception as exc:  # a probe reports, it never raises
             reason = f"could not check: {type(exc).__name__}: {exc}"
             return ProbeResult(name=self.name, status="error", reason=reason, summary=reason,
@@ -110,6 +119,30 @@ class ClockProbe:
         )
         return ProbeResult(name=self.name, status=status_from(findings), summary=summary,
                            duration_ms=watch.ms(), evidence=evidence, findings=findings)
+
+
+async def _ask_ntp(ctx: ProbeContext, servers: list[tuple[str, int]], timeout: float) -> list[NtpAnswer]:
+    """Every server at once; with `--dns-server`, a server given by name is resolved there, like every name."""
+
+    async def one(host: str, port: int) -> NtpAnswer:
+        if not ctx.config.dns_servers or is_ip(host):
+            return await query(host, port, timeout)
+        found = await lookup(ctx, host, port, timeout)
+        if not found.addresses:
+            why = f"the name did not resolve via {found.via}: {found.outcome}"
+            return NtpAnswer(server=f"{host}:{port}", error=why)
+        return await query(host, port, timeout, address=found.addresses[0])
+
+    return list(await asyncio.gather(*(one(host, port) for host, port in servers)))
+
+
+async def _http_result(ctx: ProbeContext) -> ProbeResult | None:
+    """The http probe's result for its Date header, awaited no longer than this probe's own budget allows."""
+    try:
+        async with asyncio.timeout(max(0.0, ctx.time_left(60.0) - HTTP_WAIT_MARGIN)):
+            return await ctx.result("http")
+    except TimeoutError:
+        return None
 
 
 def choose_reference(references: list[ClockReference]) -> tuple[float, str] | None:
@@ -140,11 +173,14 @@ async def portal_date(ctx: ProbeContext, http_evidence: Evidence | None) -> tupl
     header = getattr(http_evidence, "date_header", None)
     if header:
         return header, getattr(http_evidence, "received_at_epoch", None)
+    if not getattr(http_evidence, "tls_rejected", False):
+        return None  # a portal that did not answer the http probe will not answer here either
+    wait = ctx.time_left(3.0)
     try:
-        async with client_for(ctx, timeout=3.0, verify=False) as client:
+        async with asyncio.timeout(wait), client_for(ctx, timeout=wait, verify=False) as client:
             async with client.stream("GET", ctx.target.url) as answer:
                 return answer.headers.get("date"), time.time()
-    except httpx.HTTPError:
+    except (httpx.HTTPError, TimeoutError):
         return None
 
 
@@ -168,13 +204,13 @@ def http_date_reference(header: str | None, received: float | None) -> ClockRefe
 
 
 def skew_findings(evidence: ClockEvidence) -> list[Finding]:
-    """`clock.skew`: critical from 60 s off (MFA codes and possibly TLS fail), a warning from 15 s."""
+    """`clock.skew`: a warning from a minute off, critical from an hour (see CRITICAL_SECONDS)."""
     offset = evidence.offset_seconds
     if offset is None or abs(offset) < WARNING_SECONDS:
         return []
     critical = abs(offset) >= CRITICAL_SECONDS
-    effect = ("MFA codes and possibly TLS fail" if critical
-              else "MFA codes start failing as it drifts further")
+    effect = ("cookies and sign-in tokens the portal dates look expired, and certificates may too" if critical
+              else "logins still work, but time-limited sign-in tokens fail as it drifts further")
     facts = [f"workstation minus {evidence.reference}: {offset:+.1f} s"]
     facts += [
         f"{r.reference}: " + (f"{r.offset_seconds:+.1f} s" if r.offset_seconds is not None else f"{r.error}")
@@ -182,6 +218,10 @@ def skew_findings(evidence: ClockEvidence) -> list[Finding]:
     ]
     data: dict[str, Any] = {
         "offset_seconds": round(offset, 3), "reference": evidence.reference, "checked_at": evidence.local_time,
+        "remediation": [
+            "If sign-in codes from an authenticator app are refused, check the phone's clock too: "
+            "the codes come from the phone, so its time must be set automatically.",
+        ],
     }
     if evidence.sync is not None:
         facts += [f"check ({evidence.sync.os}): {cmd}" for cmd in evidence.sync.check]

@@ -75,6 +75,7 @@ class AccountMessages(_Strict):
     password_expired: list[str] = Field(default_factory=list)
     mfa: list[str] = Field(default_factory=list)
     success: list[str] = Field(default_factory=list)
+    rejected: list[str] = Field(default_factory=list)
 
 
 class LoginSelectors(_Strict):

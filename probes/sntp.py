@@ -57,14 +57,18 @@ class _Exchange(asyncio.DatagramProtocol):
             self.reply.set_exception(exc)
 
 
-async def query(host: str, port: int = 123, timeout: float = 1.5) -> NtpAnswer:
-    """Ask one server once; the whole exchange, name lookup included, is bounded by `timeout`."""
+async def query(host: str, port: int = 123, timeout: float = 1.5, address: str | None = None) -> NtpAnswer:
+    """Ask one server once; the whole exchange, name lookup included, is bounded by `timeout`.
+
+    `address`, when given, is where `host` was resolved to (through `--dns-server`): the
+    packet goes there and the answer is still labelled with the name.
+    """
     label = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     loop = asyncio.get_running_loop()
     transport: asyncio.DatagramTransport | None = None
     try:
         async with asyncio.timeout(timeout):
-            transport, exchange = await loop.create_datagram_endpoint(_Exchange, remote_addr=(host, port))
+            transport, exchange = await loop.create_datagram_endpoint(_Exchange, remote_addr=(address or host, port))
             # the transmit timestamp we send is random, so a stray or spoofed reply cannot match it
             nonce = os.urandom(8)
             t1 = time.time()
@@ -106,8 +110,3 @@ def parse_reply(label: str, data: bytes, nonce: bytes, t1: float, t4: float) -> 
     return NtpAnswer(
         server=label, offset_seconds=-reference_minus_local, delay_seconds=delay, stratum=stratum
     )
-
-
-async def query_all(servers: list[tuple[str, int]], timeout: float = 1.5) -> list[NtpAnswer]:
-    """Ask every server at once; answers come back in the order the servers were given."""
-    return list(await asyncio.gather(*(query(host, port, timeout) for host, port in servers)))

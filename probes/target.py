@@ -40,6 +40,7 @@ class Target(BaseModel):
     def parse(cls, text: str, profile: str | None = None) -> Target:
         """Check `text` is an http(s) URL with a valid host; raise TargetError saying what is wrong."""
         raw = text.strip()
+        text = without_userinfo(raw)  # a password typed into the URL goes nowhere: not the report, not stderr
         if not raw or any(c.isspace() for c in raw):
             raise TargetError(f"not a URL (it contains spaces or is empty): {text!r}")
         parts = urlsplit(raw)
@@ -67,6 +68,18 @@ class Target(BaseModel):
         netloc = netloc_host + ("" if port == default else f":{port}")
         url = f"{scheme}://{netloc}{path}"
         return cls(input=text, url=url, scheme=scheme, host=host, port=port, path=path, profile=profile)
+
+
+def without_userinfo(url: str) -> str:
+    """`url` with any `user:password@` before its host removed (the rest kept as typed)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority_end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    authority = rest[:authority_end]
+    if "@" not in authority:
+        return url
+    return f"{scheme}://{authority.rpartition('@')[2]}{rest[authority_end:]}"
 
 
 def is_ip(host: str) -> bool:

@@ -179,3 +179,21 @@ def test_catalog_holds_every_contract_cause() -> None:
         pytest.skip("the contract is not beside this checkout")
     ids = set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", contract.read_text(), re.M))
     assert ids and ids <= set(catalog())
+
+
+def test_a_warning_root_of_a_blocking_failure_blocks() -> None:
+    """A clock ten minutes off alone only warns; when it makes the certificate look expired, it is what blocks."""
+    causes = rank([
+        result("tls", ("tls.cert_expired", "critical", {**CERT_VALID_2026, "checked_at": "2027-01-01T00:05:00+00:00"})),
+        result("clock", ("clock.skew", "warning", {"offset_seconds": 600.0})),
+    ])
+    assert [(c.id, c.severity, c.explained_by) for c in causes] == [
+        ("clock.skew", "critical", None), ("tls.cert_expired", "critical", "clock.skew")]
+    assert any("blocking failure" in line for line in causes[0].evidence)
+
+
+def test_a_successful_sign_in_disproves_what_would_block_it() -> None:
+    signed_in = ProbeResult(name="login", status="pass")
+    causes = rank([result("browser", ("browser.script_error", "critical")), signed_in])
+    assert [(c.id, c.severity) for c in causes] == [("browser.script_error", "warning")]
+    assert "succeeded despite it" in causes[0].evidence[-1]

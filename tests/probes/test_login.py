@@ -29,6 +29,7 @@ ANSWERS = {
     "wrong.user": "Invalid username or password.",
     "odd.user": "We could not process your request (reference 4471).",
     "echo.user": f"The password {PASSWORD} is not valid here, echo.user.",
+    "german.user": "Die Anmeldung ist fehlgeschlagen. Bitte versuchen Sie es erneut.",
 }
 
 
@@ -115,11 +116,16 @@ async def test_success_takes_no_screenshot(portal: WebServer, shared_browser: Br
     assert "good.user" not in result.model_dump_json()
 
 
-async def test_unknown_answer_is_quoted(portal: WebServer, shared_browser: BrowserSession, tmp_path: Path) -> None:
-    result = await _login(portal, shared_browser, tmp_path, "odd.user")
-    assert (result.status, result.evidence.outcome) == ("warn", "unknown")
-    assert result.findings == []
-    assert result.evidence.message == ANSWERS["odd.user"]
+@pytest.mark.parametrize("user", ["odd.user", "german.user"])
+async def test_unknown_refusal_is_a_rejected_login_quoted(
+    portal: WebServer, shared_browser: BrowserSession, tmp_path: Path, user: str
+) -> None:
+    """Wording no table knows (the tables were written from other sources): the form is back, so it is a refusal."""
+    result = await _login(portal, shared_browser, tmp_path, user)
+    assert (result.status, result.evidence.outcome) == ("fail", "rejected")
+    (finding,) = result.findings
+    assert (finding.id, finding.severity) == ("account.login_rejected", "critical")
+    assert result.evidence.message == ANSWERS[user] and ANSWERS[user] in finding.summary
 
 
 async def test_answer_shown_without_leaving_the_page(
@@ -139,7 +145,7 @@ async def test_a_field_the_browser_refuses_is_quoted(
     portal: WebServer, shared_browser: BrowserSession, tmp_path: Path
 ) -> None:
     result = await _login(portal, shared_browser, tmp_path, "not-an-email", path="/start")
-    assert result.evidence.outcome == "unknown"
+    assert result.evidence.outcome == "rejected"
     assert "@" in (result.evidence.message or "")  # the browser's own validation message
 
 
@@ -181,7 +187,7 @@ async def test_the_password_appears_in_no_artifact(
     credentials = Credentials(username="echo.user", password=SecretStr(PASSWORD))
     ctx = context(portal.url("/login"), tmp_path, shared_browser, credentials=credentials)
     results = await run_probes([BrowserProbe(), LoginProbe()], ctx, deadline=20)
-    assert [r.status for r in results] == ["pass", "warn"], [r.summary for r in results]
+    assert [r.status for r in results] == ["pass", "fail"], [r.summary for r in results]
     out = tmp_path / "out"
     files = sorted(out.iterdir())
     assert {f.suffix for f in files} == {".har", ".png"} and len(files) == 4

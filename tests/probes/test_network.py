@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from demo.dns_server import DnsServer
 from demo.web import Page, WebServer
 from probes.base import ProbeContext, ProbeResult, RunConfig
 from probes.dns import DnsEvidence
@@ -199,3 +200,20 @@ async def test_named_dns_servers_are_never_replaced_by_the_os(listener: int) -> 
     ctx.provide(ProbeResult(name="dns", status="timeout"))
     result = await _run(ctx)
     assert result.status == "skip"
+
+
+async def test_captive_check_resolves_through_the_named_resolver(listener: int) -> None:
+    """A hotspot behind the resolver: only `--dns-server` knows the check host, and it sends it to the hotspot."""
+    hotspot = Page(status=302, headers={"Location": "http://hotspot.test/terms"})
+    with WebServer({"/generate_204": hotspot}) as web, \
+            DnsServer({"connectivity.check.test": ["127.0.0.1"]}) as resolver:
+        target = Target.parse(f"https://portal.example:{listener}/login")
+        config = RunConfig(dns_servers=[resolver.address],
+                           captive_check_url=f"http://connectivity.check.test:{web.port}/generate_204")
+        ctx = ProbeContext(target, config, proxy=ProxySettings())
+        ctx.provide(ProbeResult(name="dns", status="pass",
+                                evidence=DnsEvidence(host="portal.example", mode="dns_servers",
+                                                     addresses=["127.0.0.1"])))
+        result = await _run(ctx)
+        assert ("connectivity.check.test", "A") in resolver.queries
+    assert [f.id for f in result.findings] == ["network.captive_portal"], result.summary
