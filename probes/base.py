@@ -30,6 +30,7 @@ Severity = Literal["critical", "warning"]
 
 PROBE_NAMES: tuple[str, ...] = (
     "dns", "network", "proxy", "tls", "clock", "http", "status_page", "browser", "sso", "login",
+    "user_browser",
 )
 
 
