@@ -71,6 +71,12 @@ def parse_reg(text: str) -> RegistryDump:
     return dump
 
 
+def load_reg_file(data: bytes) -> RegistryDump:
+    """A `.reg` file's bytes (regedit writes UTF-16 with a byte-order mark; older exports UTF-8)."""
+    text = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("utf-8-sig")
+    return parse_reg(text)
+
+
 def _tree(dump: RegistryDump, path: str) -> dict[str, Any]:
     """The key's values, with subkeys as lists (numbered values) or nested dicts."""
     tree: dict[str, Any] = dict(dump.get(path, {}))

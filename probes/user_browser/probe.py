@@ -64,8 +64,8 @@ class UserBrowserProbe:
                                duration_ms=watch.ms(), evidence=evidence)
         evidence.browsers, evidence.policies, evidence.policy_errors = installs, found, errors
         evidence.support_browsers = [b.label() for b in installs]
-        if not any(b.profiles for b in installs):
-            reason = "no browser profile found for this user (looked for Chrome, Edge, Chromium, Brave, Firefox)"
+        if not any(b.profiles for b in installs) and not found:
+            reason = "no browser profile or policy found (looked for Chrome, Edge, Chromium, Brave, Firefox)"
             return ProbeResult(name=self.name, status="skip", reason=reason, summary=reason,
                                duration_ms=watch.ms(), evidence=evidence)
         minimums: dict[str, str] = {str(k): v for k, v in profile.supported_browsers.items()} if profile else {}
