@@ -25,7 +25,6 @@ from probes.user_browser.site_patterns import Site
 
 _USER_PREF = re.compile(r'^\s*user_pref\(\s*"([^"]+)"\s*,\s*(.+?)\s*\)\s*;', re.MULTILINE)
 PERMISSION: dict[int, Setting] = {1: "allow", 2: "block", 8: "session_only"}
-SYSTEM_LOCATIONS = frozenset({"app-builtin", "app-system-defaults", "app-system-addons", "app-system-share"})
 
 
 def _ini(path: Path) -> configparser.ConfigParser:
@@ -114,7 +113,8 @@ def extensions(folder: Path, catalog: Catalog) -> list[ExtensionInfo]:
     for addon in read_json(path).get("addons", []):
         if not isinstance(addon, dict) or addon.get("type") != "extension":
             continue
-        if not addon.get("active") or addon.get("location") in SYSTEM_LOCATIONS:
+        # app-builtin*, app-system-*: shipped with Firefox, not installed by the user
+        if not addon.get("active") or str(addon.get("location", "")).startswith(("app-builtin", "app-system")):
             continue
         granted = addon.get("userPermissions") or {}
         name = str((addon.get("defaultLocale") or {}).get("name") or "")
