@@ -20,6 +20,7 @@ PROBES: dict[str, str] = {
     "browser": "probes.browser:BrowserProbe",
     "sso": "probes.sso:SsoProbe",
     "login": "probes.login:LoginProbe",
+    "user_browser": "probes.user_browser.probe:UserBrowserProbe",
 }
 assert tuple(PROBES) == PROBE_NAMES
 

@@ -34,6 +34,7 @@ NOT_APPLICABLE = "not applicable"  # nothing to look at (no TLS on an http:// po
 
 PROBE_NAMES: tuple[str, ...] = (
     "dns", "network", "proxy", "tls", "clock", "http", "status_page", "browser", "sso", "login",
+    "user_browser",
 )
 
 

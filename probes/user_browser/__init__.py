@@ -1,0 +1,1 @@
+"""The `user_browser` probe: the user's own browsers and profiles, read without changing them."""

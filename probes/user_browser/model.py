@@ -1,0 +1,79 @@
+"""The evidence the `user_browser` probe records, typed so the report and support can rely on it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from probes.base import Evidence
+
+Setting = Literal["allow", "block", "session_only", "ask"]
+
+
+class SiteSettings(BaseModel):
+    """What one profile does for one host: the effective setting and where it comes from."""
+
+    host: str
+    cookies: Setting | None = None
+    javascript: Setting | None = None
+    popups: Setting | None = None
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="setting name -> 'default' or the exception pattern that decided it"
+    )
+
+
+class ExtensionInfo(BaseModel):
+    """An enabled extension; `flagged` says why it may interfere with the login, when it may."""
+
+    id: str
+    name: str
+    version: str | None = None
+    flagged: str | None = None
+    known: bool = Field(default=False, description="on the list of extensions known to interfere")
+
+
+class ProfileInfo(BaseModel):
+    """One profile of one browser; `unreadable` says why it could not be checked, when it could not."""
+
+    display_name: str
+    dir_name: str
+    site_settings: list[SiteSettings] = Field(default_factory=list)
+    third_party_cookies_blocked: bool | None = None
+    popups_blocked_by_default: bool | None = None
+    extensions: list[ExtensionInfo] = Field(default_factory=list)
+    unreadable: str | None = None
+
+
+class BrowserInstall(BaseModel):
+    """A browser the user has: where its data lives and which version last ran."""
+
+    key: str = Field(description="chrome, edge, chromium, brave or firefox")
+    title: str
+    channel: str = "stable"
+    version: str | None = None
+    version_source: str | None = None
+    executable: str | None = None
+    user_data_dir: str | None = None
+    profiles: list[ProfileInfo] = Field(default_factory=list)
+
+    def label(self) -> str:
+        return f"{self.title} {self.version}" if self.version else f"{self.title} (version unknown)"
+
+
+class PolicySet(BaseModel):
+    """Enterprise policies one source sets for one browser, only the keys that matter to a login."""
+
+    browser: str
+    source: str
+    values: dict[str, Any] = Field(default_factory=dict)
+
+
+class UserBrowserEvidence(Evidence):
+    hosts: list[str] = Field(default_factory=list, description="the portal's host, then the IdP hosts")
+    browsers: list[BrowserInstall] = Field(default_factory=list)
+    policies: list[PolicySet] = Field(default_factory=list)
+    policy_errors: list[str] = Field(default_factory=list)
+    support_browsers: list[str] = Field(
+        default_factory=list, description="for the report's support section, e.g. 'Google Chrome 131.0.6778.85'"
+    )
