@@ -40,7 +40,7 @@ WORKDIR /home/diagnose
 EXPOSE 9471
 # Healthy when a one-shot run; for `serve`, when /-/healthy answers on the configured port.
 HEALTHCHECK --interval=30s --timeout=6s --start-period=10s --retries=3 \
-    CMD ["python", "-m", "agent.healthcheck"]
+    CMD ["python", "-m", "agent.exporter.healthcheck"]
 
 ENTRYPOINT ["diagnose"]
 CMD ["--help"]

@@ -34,7 +34,7 @@ from demo.certs import DemoCA  # noqa: E402
 from demo.dns_server import DnsServer  # noqa: E402
 from demo.ntp_server import NtpServer  # noqa: E402
 from demo.web import Page, WebServer  # noqa: E402
-from probes.browser_discovery import find_browser  # noqa: E402
+from probes.web.discovery import find_browser  # noqa: E402
 
 HOST = "portal.bench.test"
 LOGIN = '<html><title>Sign in</title><form method="post"><input name="u"><input type="password" name="p"></form></html>'

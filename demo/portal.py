@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from agent.profiles import dump_profile, load_profiles
+from agent.engine.profiles import dump_profile, load_profiles
 from demo.certs import DemoCA
 from demo.dns_server import DnsServer
 from demo.faults import FAULTS, HEALTHY, Fault

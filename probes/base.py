@@ -2,7 +2,7 @@
 
 A probe observes and records typed evidence. It never decides the final verdict:
 what it saw that could stop a login becomes a `Finding` naming a contract cause id,
-and `agent.ranking` decides which finding is the root cause and which a symptom.
+and `agent.engine.ranking` decides which finding is the root cause and which a symptom.
 A probe never raises out of `run`: the runner turns a crash into an `error` result,
 and a probe that cannot look (a reference unreachable) says so with status `error`
 and a reason, which keeps "could not check" apart from "found a problem".
@@ -21,8 +21,8 @@ from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, SerializeAsAny
 
+from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
-from probes.proxy_settings import ProxySettings
 from probes.target import Target
 
 ProbeStatus = Literal["pass", "warn", "fail", "skip", "error", "timeout"]
@@ -32,10 +32,6 @@ Severity = Literal["critical", "warning"]
 LEFT_OUT = "not selected"  # the user left the probe out (--only, --skip)
 NOT_APPLICABLE = "not applicable"  # nothing to look at (no TLS on an http:// portal)
 
-PROBE_NAMES: tuple[str, ...] = (
-    "dns", "network", "proxy", "tls", "clock", "http", "status_page", "browser", "sso", "login",
-    "user_browser",
-)
 
 
 class Evidence(BaseModel):

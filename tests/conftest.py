@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from agent import engine
+from agent.engine import diagnosis as engine
 from probes.base import LEFT_OUT, NOT_APPLICABLE
+from probes.names import PATH_CHECKS
 from reports.models import Report
 
 _LEAKY = (
@@ -25,7 +26,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-PATH_CHECKS = ("dns", "network", "tls", "http", "browser")
+
 
 
 def assert_status_earned(report: Report) -> None:

@@ -18,12 +18,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from agent.cli import main
-from agent.engine import diagnose
+from agent.cli.main import main
+from agent.engine.diagnosis import diagnose
 from demo.faults import FAULTS
 from demo.portal import PORTAL_HOST, DemoPortal
 from probes.base import RunConfig
-from probes.proxy_settings import ProxySettings
+from probes.net.proxy_settings import ProxySettings
 from probes.target import Target
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "reports" / "schema.json").read_text())
@@ -128,7 +128,7 @@ def test_browser_fault_is_found(tmp_path: Path, fault) -> None:  # noqa: ANN001 
 @pytest.mark.skipif(not HAS_BROWSER, reason="no Chromium on this machine")
 @pytest.mark.parametrize("fault", ACCOUNT_SIDE, ids=lambda f: f.name)
 def test_account_fault_is_found(tmp_path: Path, fault) -> None:  # noqa: ANN001 - a demo.faults.Fault
-    pytest.importorskip("probes.login")
+    pytest.importorskip("probes.login.probe")
     code, report = run_demo(tmp_path, "--fault", fault.name)
     assert (code, report["causes"][0]["id"]) == (2, fault.expect), [c["id"] for c in report["causes"]]
     assert "demo-password" not in json.dumps(report)

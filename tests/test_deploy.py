@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from agent import healthcheck
-from agent.cli import build_parser
-from agent.exporter_config import load
-from agent.options import build_run
-from agent.serve import Exporter
+from agent.cli.main import build_parser
+from agent.cli.options import build_run
+from agent.exporter import healthcheck
+from agent.exporter.config import load
+from agent.exporter.serve import Exporter
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -65,7 +65,7 @@ def test_dockerfile_recipe() -> None:
     assert user.split(":")[0].isdigit() and user.split(":")[0] != "0"
     assert kinds.index("USER") > max(i for i, k in enumerate(kinds) if k == "RUN")
     assert json.loads(dict(steps)["ENTRYPOINT"]) == ["diagnose"]
-    assert "agent.healthcheck" in dict(steps)["HEALTHCHECK"]
+    assert "agent.exporter.healthcheck" in dict(steps)["HEALTHCHECK"]
     assert any(k == "LABEL" and "org.opencontainers.image.title" in arg for k, arg in steps)
 
 

@@ -9,7 +9,7 @@ import dns.rcode
 import pytest
 
 from demo.dns_server import DnsServer
-from probes.resolvers import ask
+from probes.net.resolvers import ask
 
 
 def _ask(server: DnsServer, name: str, rdtype: str, tcp: bool = False) -> dns.message.Message:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agent import alerts, history
+from agent.schedule import alerts, history
 from demo.web import Page, Request, WebServer
 from tests.reports.sample import STARTED, make_report
 
@@ -144,7 +144,7 @@ SKIP = "browser,login,clock,sso,status_page"
 
 def test_scheduled_runs_through_the_command_line(tmp_path: Path, receiver: Receiver) -> None:
     """Two healthy runs then a refused port: two history lines per target state, one alert, exit codes kept."""
-    from agent.cli import main
+    from agent.cli.main import main
 
     history_path = tmp_path / "history.jsonl"
     with WebServer({"/login": Page("<form><input type=password></form>")}) as portal:
@@ -165,7 +165,7 @@ def test_scheduled_runs_through_the_command_line(tmp_path: Path, receiver: Recei
 
 
 def test_webhook_without_history_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    from agent.cli import main
+    from agent.cli.main import main
 
     assert main(["https://portal.example.com/", "--webhook", "http://127.0.0.1:9/hook"]) == 3
     assert "--webhook needs --history" in capsys.readouterr().err

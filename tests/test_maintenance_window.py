@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from probes.maintenance import find_maintenance, with_windows
-from probes.maintenance_window import Window, current_or_next, find_windows
+from probes.text.maintenance import find_maintenance, with_windows
+from probes.text.maintenance_window import Window, current_or_next, find_windows
 
 SAT_EVENING = datetime(2026, 12, 5, 23, 30, tzinfo=UTC)  # Saturday 18:30 in New York
 SUN_NIGHT = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)  # Sunday 01:00 in New York

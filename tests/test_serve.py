@@ -14,8 +14,8 @@ import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from agent.exporter_config import ConfigError, load, parse_listen
-from agent.serve import Exporter
+from agent.exporter.config import ConfigError, load, parse_listen
+from agent.exporter.serve import Exporter
 from demo.certs import DemoCA
 from demo.dns_server import DnsServer
 from demo.web import Page, WebServer

@@ -1,4 +1,4 @@
-"""Which interfaces belong to a VPN, by the patterns in `probes/data/vpn_adapters.toml`.
+"""Which interfaces belong to a VPN, by the patterns in `data/vpn_adapters.toml`.
 
 A VPN adapter that exists is not a VPN that is on: Windows keeps its miniports and
 disconnected clients' adapters, macOS keeps idle `utun` interfaces. So a match is
@@ -17,7 +17,7 @@ from pathlib import Path
 from probes.osinfo import current_os
 from probes.osinfo.interfaces import Interface
 
-_DATA = Path(__file__).resolve().parent.parent / "data" / "vpn_adapters.toml"
+_DATA = Path(__file__).with_name("data") / "vpn_adapters.toml"
 _FIELDS = ("name", "description", "kind")
 
 

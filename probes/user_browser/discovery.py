@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 from probes.user_browser import chromium_profiles, firefox_profiles
+from probes.user_browser.evidence import BrowserInstall
 from probes.user_browser.extensions import Catalog
-from probes.user_browser.model import BrowserInstall
 from probes.user_browser.safe_read import Unreadable, read_json
 from probes.user_browser.site_patterns import Site
 from probes.user_browser.workstation import Workstation, browser_table

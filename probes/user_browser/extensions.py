@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from probes.user_browser.model import ExtensionInfo
+from probes.user_browser.evidence import ExtensionInfo
 from probes.user_browser.workstation import DATA
 
 ALL_SITES = frozenset({"<all_urls>", "*://*/*", "http://*/*", "https://*/*", "*://*/"})

@@ -18,8 +18,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from probes.user_browser.evidence import ExtensionInfo, ProfileInfo, Setting, SiteSettings
 from probes.user_browser.extensions import Catalog, describe
-from probes.user_browser.model import ExtensionInfo, ProfileInfo, Setting, SiteSettings
 from probes.user_browser.safe_read import Unreadable, query_sqlite, read_json, read_text
 from probes.user_browser.site_patterns import Site
 

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from probes.user_browser.model import PolicySet
+from probes.user_browser.evidence import PolicySet
 from probes.user_browser.os_macos import managed_plists, read_plist
 from probes.user_browser.os_windows import policies_from_registry
 from probes.user_browser.safe_read import Unreadable, read_json

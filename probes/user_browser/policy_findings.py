@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from probes.base import Finding, Severity
-from probes.user_browser.model import PolicySet
+from probes.user_browser.evidence import PolicySet
 from probes.user_browser.safe_read import Unreadable, read_text
 from probes.user_browser.site_patterns import Site, best_match
 from probes.user_browser.url_filter import verdict

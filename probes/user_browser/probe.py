@@ -15,8 +15,8 @@ from typing import ClassVar
 from probes.base import Finding, ProbeContext, ProbeResult, Stopwatch, status_from
 from probes.user_browser import policies, policy_findings, profile_findings
 from probes.user_browser.discovery import find_installs, version_from_executable
+from probes.user_browser.evidence import BrowserInstall, PolicySet, UserBrowserEvidence
 from probes.user_browser.extensions import Catalog
-from probes.user_browser.model import BrowserInstall, PolicySet, UserBrowserEvidence
 from probes.user_browser.site_patterns import Site
 from probes.user_browser.sites import crosses_sites, idp_site
 from probes.user_browser.workstation import Workstation, browser_table

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from probes.base import Finding
+from probes.user_browser.evidence import BrowserInstall, ProfileInfo, SiteSettings
 from probes.user_browser.extensions import MAY_INTERFERE_SCALE
-from probes.user_browser.model import BrowserInstall, ProfileInfo, SiteSettings
 from probes.user_browser.workstation import browser_table
 
 THIRD_PARTY_SCALE = 0.6

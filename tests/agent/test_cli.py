@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
+from agent.cli.main import main
 from demo.web import Page, WebServer
 
 BAD_INPUTS = [
@@ -93,7 +93,7 @@ def test_interrupt_still_writes_the_report(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", f"http://127.0.0.1:{hung.getsockname()[1]}/", "--only", "http",
+        [sys.executable, "-m", "agent.cli.main", f"http://127.0.0.1:{hung.getsockname()[1]}/", "--only", "http",
          "--json", str(report), "--timeout", "30", "--captive-check", "off"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
     )
@@ -119,7 +119,7 @@ def test_an_interrupted_healthy_run_is_never_ok(tmp_path: Path, signum: int) -> 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     with WebServer(routes) as portal:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "agent.cli", portal.url("/login"), "--only", "dns,network,http,status_page",
+            [sys.executable, "-m", "agent.cli.main", portal.url("/login"), "--only", "dns,network,http,status_page",
              "--status-page", portal.url("/status"), "--captive-check", "off", "--json", str(report),
              "--timeout", "30"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,

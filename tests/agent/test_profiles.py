@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from agent.cli import main
-from agent.profiles import (
+from agent.cli.main import main
+from agent.engine.profiles import (
     IdentifierError,
     ProfileError,
     check_npi,

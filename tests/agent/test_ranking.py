@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from agent.causes import catalog
-from agent.ranking import EXPLAINS, rank
+from agent.engine.causes import catalog
+from agent.engine.ranking import EXPLAINS, rank
 from probes.base import Finding, ProbeResult
 
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pytest
 
-from agent.runner import BUDGETS, run_probes
+from agent.engine.runner import BUDGETS, run_probes
 from probes.base import ProbeContext, ProbeResult, RunConfig
 from probes.target import Target
 

@@ -40,7 +40,7 @@ def test_clock_far_ahead_explains_the_expired_certificate(tmp_path: Path, with_n
         time_server = "{}:{}".format(*ntp.address) if with_ntp else "127.0.0.1:9"
         report = tmp_path / "report.json"
         proc = subprocess.run(
-            [FAKETIME, "-f", "+200d", sys.executable, "-m", "agent.cli", f"https://{HOST}:{web.port}/login",
+            [FAKETIME, "-f", "+200d", sys.executable, "-m", "agent.cli.main", f"https://{HOST}:{web.port}/login",
              "--dns-server", "{}:{}".format(*dns.address), "--ca-bundle", str(bundle),
              "--time-server", time_server, "--skip", "browser,login,sso,status_page", "--captive-check", "off",
              "--json", str(report), "--timeout", "15"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.verdict import PATH_CHECKS, decide
+from agent.engine.verdict import PATH_CHECKS, decide
 from probes.base import LEFT_OUT, NOT_APPLICABLE, ProbeResult
 from reports.models import Cause
 

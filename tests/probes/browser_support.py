@@ -20,11 +20,11 @@ import pytest_asyncio
 
 from demo.web import Page
 from probes.base import ProbeContext, RunConfig
-from probes.browser_discovery import BrowserUnavailable, find_browser
-from probes.browser_flags import BASE_ARGS
-from probes.browser_session import BrowserSession, launch_shared
-from probes.proxy_settings import ProxySettings
+from probes.net.proxy_settings import ProxySettings
 from probes.target import Target
+from probes.web.discovery import BrowserUnavailable, find_browser
+from probes.web.flags import BASE_ARGS
+from probes.web.session import BrowserSession, launch_shared
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 LOOPBACK_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"

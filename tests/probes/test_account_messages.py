@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from probes.account_messages import classify_lines, new_lines
 from probes.profile import AccountMessages, Profile
+from probes.text.account_messages import classify_lines, new_lines
 
 
 @pytest.mark.parametrize("line, outcome", [

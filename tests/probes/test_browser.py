@@ -11,9 +11,9 @@ import pytest
 from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
 from probes.base import Evidence, ProbeResult
-from probes.browser import BrowserProbe
-from probes.browser_session import BrowserSession
-from probes.proxy_settings import ProxySettings
+from probes.browser.probe import BrowserProbe
+from probes.net.proxy_settings import ProxySettings
+from probes.web.session import BrowserSession
 from tests.probes.browser_support import closed_port, context, needs_chromium, page, portal_routes, shared_browser
 
 pytestmark = [needs_chromium, pytest.mark.asyncio(loop_scope="module")]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from probes.browser_discovery import BrowserUnavailable, find_browser, read_version, version_from_files
+from probes.web.discovery import BrowserUnavailable, find_browser, read_version, version_from_files
 
 
 def _exe(path: Path) -> Path:

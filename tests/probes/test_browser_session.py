@@ -13,12 +13,12 @@ import trustme
 from demo.dns_server import DnsServer
 from demo.web import Page, WebServer
 from probes.base import Evidence, ProbeResult
-from probes.browser import BrowserProbe
-from probes.browser_driver import KEY, spawn_driver, start_driver
-from probes.browser_flags import context_proxy, portal_addresses, resolver_rules
-from probes.browser_session import BrowserSession, get_browser
+from probes.browser.probe import BrowserProbe
+from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
-from probes.proxy_settings import ProxySettings
+from probes.web.driver import KEY, spawn_driver, start_driver
+from probes.web.flags import context_proxy, portal_addresses, resolver_rules
+from probes.web.session import BrowserSession, get_browser
 from tests.probes.browser_support import context, descendants, needs_chromium, portal_routes
 
 

@@ -11,9 +11,9 @@ from demo.dns_server import DnsServer
 from demo.ntp_server import NtpServer
 from demo.web import Page, WebServer
 from probes.base import ProbeContext, ProbeResult, RunConfig
-from probes.clock import ClockEvidence, ClockProbe, describe_offset, os_sync_commands
-from probes.http import HttpProbe
-from probes.proxy_settings import ProxySettings
+from probes.clock.probe import ClockEvidence, ClockProbe, describe_offset, os_sync_commands
+from probes.http.probe import HttpProbe
+from probes.net.proxy_settings import ProxySettings
 from probes.target import Target
 
 PORTAL = "https://portal.test/login"  # never contacted: the clock probe only reads the http result

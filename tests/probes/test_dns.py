@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from demo.dns_server import DnsServer
-from probes import hosts_file
 from probes.base import ProbeContext, ProbeResult, RunConfig
-from probes.dns import DnsEvidence, DnsProbe
-from probes.dns_findings import failure_from_gaierror
-from probes.proxy_settings import ProxySettings
+from probes.dns import hosts_file
+from probes.dns.probe import DnsEvidence, DnsProbe
+from probes.dns.rules import failure_from_gaierror
+from probes.net.proxy_settings import ProxySettings
 from probes.target import Target
 
 LIFETIME = 0.3  # the timeout fault costs this much per test, so keep it short

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from probes.har_redact import REDACTED, redact_har, redact_url
+from probes.web.har_redact import REDACTED, redact_har, redact_url
 
 
 def _har(tmp_path: Path) -> Path:

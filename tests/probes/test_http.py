@@ -11,8 +11,8 @@ import trustme
 
 from demo.web import Page, Request, WebServer
 from probes.base import Evidence, ProbeContext, ProbeResult, RunConfig
-from probes.http import HttpEvidence, HttpProbe
-from probes.proxy_settings import ProxySettings
+from probes.http.probe import HttpEvidence, HttpProbe
+from probes.net.proxy_settings import ProxySettings
 from probes.target import Target
 
 LOGIN = """<html><head><title>Sign in - Portal</title></head><body>

@@ -11,8 +11,8 @@ import trustme
 
 from demo.web import Page, WebServer
 from probes.base import Evidence, ProbeContext, ProbeResult, RunConfig
-from probes.httpclient import client_for, tls_error
-from probes.proxy_settings import ProxySettings
+from probes.net.httpclient import client_for, tls_error
+from probes.net.proxy_settings import ProxySettings
 from probes.target import Target
 
 

@@ -10,13 +10,13 @@ from urllib.parse import parse_qs
 import pytest
 from pydantic import SecretStr
 
-from agent.runner import run_probes
+from agent.engine.runner import run_probes
 from demo.web import Page, Request, WebServer
 from probes.base import Credentials, ProbeResult
-from probes.browser import BrowserProbe
-from probes.browser_session import BrowserSession
-from probes.login import LoginProbe
+from probes.browser.probe import BrowserProbe
+from probes.login.probe import LoginProbe
 from probes.profile import AccountMessages, LoginSelectors, Profile
+from probes.web.session import BrowserSession
 from tests.probes.browser_support import context, needs_chromium, page, shared_browser
 
 pytestmark = [needs_chromium, pytest.mark.asyncio(loop_scope="module")]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from probes.maintenance import find_maintenance, sentences
-from probes.page_text import read_page
+from probes.text.maintenance import find_maintenance, sentences
+from probes.text.page_text import read_page
 
 
 @pytest.mark.parametrize(

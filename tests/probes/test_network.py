@@ -11,11 +11,11 @@ import pytest
 from demo.dns_server import DnsServer
 from demo.web import Page, WebServer
 from probes.base import ProbeContext, ProbeResult, RunConfig
-from probes.dns import DnsEvidence
-from probes.network import NetworkEvidence, NetworkProbe
-from probes.proxy_settings import ProxySettings
+from probes.dns.probe import DnsEvidence
+from probes.net.proxy_settings import ProxySettings
+from probes.net.tcp_connect import classify
+from probes.network.probe import NetworkEvidence, NetworkProbe
 from probes.target import Target
-from probes.tcp_connect import classify
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from probes.net.proxy_settings import ProxySettings
 from probes.osinfo import proxy_linux, proxy_macos, proxy_windows
 from probes.osinfo.commands import CommandError, run, run_sync
 from probes.osinfo.interfaces import parse_ifconfig, parse_ip_addr, parse_ipconfig
@@ -19,8 +20,7 @@ from probes.osinfo.routes import (
 )
 from probes.osinfo.system_proxy import read_system_proxy
 from probes.osinfo.vpn import load_rules, match_vpns
-from probes.proxy_settings import ProxySettings
-from probes.proxy_vpn import assess
+from probes.proxy.vpn import assess
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "osinfo"
 

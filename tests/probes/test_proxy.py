@@ -13,8 +13,8 @@ import trustme
 from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
 from probes.base import ProbeContext, RunConfig
-from probes.proxy import ProxyEvidence, ProxyProbe
-from probes.proxy_settings import ProxySettings, redact
+from probes.net.proxy_settings import ProxySettings, redact
+from probes.proxy.probe import ProxyEvidence, ProxyProbe
 from probes.target import Target
 
 

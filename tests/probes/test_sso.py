@@ -22,10 +22,10 @@ from cryptography.x509.oid import NameOID
 from demo.dns_server import DnsServer
 from demo.web import Page, WebServer
 from probes.base import ProbeContext, ProbeResult, RunConfig
-from probes.http import Hop, HttpEvidence
+from probes.http.probe import Hop, HttpEvidence
+from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
-from probes.proxy_settings import ProxySettings
-from probes.sso import SsoProbe
+from probes.sso.probe import SsoProbe
 from probes.target import Target
 
 PORTAL = "https://portal.example.test/login"

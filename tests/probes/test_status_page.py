@@ -17,8 +17,8 @@ import trustme
 from demo.dns_server import DnsServer
 from demo.web import Page, WebServer
 from probes.base import ProbeContext, RunConfig
-from probes.proxy_settings import ProxySettings
-from probes.status_page import StatusPageProbe
+from probes.net.proxy_settings import ProxySettings
+from probes.status_page.probe import StatusPageProbe
 from probes.target import Target
 
 NOW = datetime(2026, 12, 5, 23, 30, tzinfo=UTC)  # a Saturday, 18:30 in New York

@@ -15,11 +15,11 @@ from demo.certs import WRONG_HOST, DemoCA
 from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
 from probes.base import NOT_APPLICABLE, Evidence, Finding, ProbeContext, ProbeResult, RunConfig
+from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
-from probes.proxy_settings import ProxySettings
 from probes.target import Target
-from probes.tls import TlsProbe
-from probes.tls_chain import CertificateInfo, names_host
+from probes.tls.chain import CertificateInfo, names_host
+from probes.tls.probe import TlsProbe
 
 HOST = "localhost"
 GATEWAY = "Acme Web Gateway CA"  # a name no known product uses: only the comparison can tell

@@ -119,7 +119,7 @@ def test_first_screen_in_chromium_shows_the_cause(tmp_path: Path) -> None:
 
 
 def test_report_command_renders_a_saved_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from agent.cli import main
+    from agent.cli.main import main
 
     (tmp_path / "login.png").write_bytes(png_bytes())
     saved = tmp_path / "report.json"
@@ -134,7 +134,7 @@ def test_report_command_renders_a_saved_json(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_report_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from agent.cli import main
+    from agent.cli.main import main
 
     (tmp_path / "x.json").write_text('{"status": "ok"}')
     assert main(["report", str(tmp_path / "x.json"), "--html", str(tmp_path / "x.html")]) == 3

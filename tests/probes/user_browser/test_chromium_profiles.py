@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from probes.base import ProbeContext, ProbeResult, RunConfig
+from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
-from probes.proxy_settings import ProxySettings
 from probes.target import Target
+from probes.user_browser.evidence import UserBrowserEvidence
 from probes.user_browser.extensions import Catalog, KnownExtension
-from probes.user_browser.model import UserBrowserEvidence
 from probes.user_browser.probe import UserBrowserProbe
 from probes.user_browser.workstation import Workstation
 from tests.probes.user_browser.chromium_fixture import (

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from probes.base import ProbeContext, ProbeResult, RunConfig
-from probes.proxy_settings import ProxySettings
+from probes.net.proxy_settings import ProxySettings
 from probes.target import Target
+from probes.user_browser.evidence import UserBrowserEvidence
 from probes.user_browser.extensions import Catalog
-from probes.user_browser.model import UserBrowserEvidence
 from probes.user_browser.probe import UserBrowserProbe
 from probes.user_browser.workstation import Workstation
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from probes.base import Finding, ProbeContext, RunConfig
+from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
-from probes.proxy_settings import ProxySettings
 from probes.target import Target
 from probes.user_browser import policies, policy_findings
+from probes.user_browser.evidence import PolicySet, UserBrowserEvidence
 from probes.user_browser.extensions import Catalog
-from probes.user_browser.model import PolicySet, UserBrowserEvidence
 from probes.user_browser.os_windows import load_reg_file, policies_from_registry
 from probes.user_browser.probe import UserBrowserProbe
 from probes.user_browser.site_patterns import Site

@@ -1,0 +1,71 @@
+"""`diagnose demo [--fault NAME] [--list-faults] [diagnose options]`: the agent against the built-in demo portal.
+
+The demo portal runs on loopback for the length of the command, and the ordinary
+`diagnose` command line runs against it through the demo's profile, with the options
+a user would give (its DNS server, its CA bundle, its NTP server) and the environment
+the fault needs (a proxy, the demo account). Options the demo does not know, such as
+`--skip browser,login` or `--json PATH`, are passed on to `diagnose`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+
+from agent.cli.main import Parser, UsageError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="diagnose demo",
+        description="Start a local demo portal (offline, on loopback), healthy or with one fault, "
+        "and diagnose it with the real agent.",
+        epilog="Any other option goes to diagnose, e.g. --skip browser,login or --json report.json.",
+    )
+    parser.add_argument("--fault", metavar="NAME", help="the fault the demo portal plays (see --list-faults)")
+    parser.add_argument("--list-faults", action="store_true", help="list the faults and the cause each should give")
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run `diagnose demo`; the exit code is the diagnosis's (a bad invocation raises UsageError: exit 3)."""
+    options, rest = _parser().parse_known_args(argv)
+    from demo.faults import FAULTS, describe_faults
+
+    if options.list_faults:
+        sys.stdout.write(describe_faults() + "\n")
+        return 0
+    if options.fault is not None and options.fault not in FAULTS:
+        close = difflib.get_close_matches(options.fault, list(FAULTS), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(f"demo: unknown fault {options.fault!r}{hint} (diagnose demo --list-faults shows them)")
+    from agent.cli.main import main as diagnose_main
+    from demo.portal import DemoPortal
+
+    with DemoPortal(options.fault) as demo, _environment(demo.environment()):
+        fault = demo.fault
+        played = "healthy" if options.fault is None else f"fault {fault.name}: {fault.description}"
+        sys.stderr.write(f"diagnose demo: a local portal at {demo.target_url} ({played})\n")
+        code = diagnose_main(demo.cli_args() + rest)
+        if options.fault is not None:
+            sys.stderr.write(f"diagnose demo: the fault played was {fault.name}; expected first cause {fault.expect}\n")
+        return code
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set `values` in os.environ for the block, as on the workstation the demo plays; restore after."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old

@@ -1,0 +1,224 @@
+"""From the probes' findings to ranked causes: the root cause first, its symptoms after it.
+
+This is the one place where the agent reasons about what explains what. It is pure:
+probe results in, `Cause` list out, no I/O. Each rule in `EXPLAINS` reads
+"when ROOT was found, SYMPTOM is (probably) a consequence of it"; a symptom keeps
+its place in the report, marked `explained_by`, with its confidence lowered, and
+ranks below every root cause. A few rules hold only under a condition (a clock
+that is off explains an "expired" certificate only when the certificate is valid
+at the true time); those are the functions in `CONDITIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
+
+from agent.engine.causes import info
+from probes.base import Finding, ProbeResult
+from reports.models import Cause
+
+SYMPTOM_FACTOR = 0.4  # a symptom's confidence, relative to what it would be as a root cause
+CORROBORATION_BONUS = 0.05  # per extra probe that saw the same cause
+
+DNS_FAILURES = ("dns.nxdomain", "dns.no_answer", "dns.servfail", "dns.timeout")
+PROXY_FAILURES = ("proxy.unreachable", "proxy.auth_required", "proxy.blocked")
+TLS_FAILURES = (
+    "tls.cert_expired", "tls.cert_not_yet_valid", "tls.hostname_mismatch", "tls.untrusted_issuer",
+    "tls.incomplete_chain", "tls.intercepted", "tls.handshake_failure",
+)
+CONNECT_FAILURES = ("network.refused", "network.unreachable")
+PORTAL_SIDE = ("tls.*", "portal.*", "browser.*", "sso.*", "account.*")
+PAGE_SYMPTOMS = ("browser.*", "account.*")
+
+# (root ids, symptom patterns). Order matters only for which root a symptom names when
+# several explain it: the first rule that applies wins.
+EXPLAINS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+    # a hotspot that holds traffic until its terms page is accepted often breaks DNS too
+    (("network.captive_portal",), CONNECT_FAILURES + DNS_FAILURES + PORTAL_SIDE + ("dns.mismatch",)),
+    (DNS_FAILURES, CONNECT_FAILURES + PORTAL_SIDE + ("proxy.*", "vpn.*", "dns.mismatch")),
+    (PROXY_FAILURES, CONNECT_FAILURES + PORTAL_SIDE),
+    (CONNECT_FAILURES, PORTAL_SIDE),
+    (("dns.mismatch",), CONNECT_FAILURES + ("tls.hostname_mismatch", "tls.untrusted_issuer")),
+    (("vpn.interference",), ("network.unreachable", "tls.handshake_failure")),
+    (("clock.skew",), ("tls.cert_expired", "tls.cert_not_yet_valid", "tls.expiring_soon", "sso.idp_cert_expired")),
+    (("tls.intercepted",), ("tls.untrusted_issuer", "tls.hostname_mismatch", "tls.incomplete_chain",
+                            "tls.handshake_failure")),
+    (TLS_FAILURES, PAGE_SYMPTOMS + ("portal.redirect_loop", "portal.outage", "sso.idp_unreachable")),
+    (("portal.maintenance",), ("portal.outage", "portal.maintenance_scheduled", "portal.redirect_loop")
+     + PAGE_SYMPTOMS),
+    (("portal.outage", "portal.not_found", "portal.access_denied"), PAGE_SYMPTOMS),
+    (("sso.idp_unreachable", "sso.idp_cert_expired"), ("portal.outage", "portal.redirect_loop") + PAGE_SYMPTOMS),
+    (("browser.cookies_blocked",), ("portal.redirect_loop", "browser.login_form_missing", "account.*")),
+    (("portal.redirect_loop",), ("browser.script_error", "browser.login_form_missing", "account.*")),
+    (("browser.unsupported",), ("browser.script_error", "browser.login_form_missing", "browser.resource_blocked")),
+    (("browser.resource_blocked",), ("browser.script_error", "browser.login_form_missing")),
+    (("browser.script_error",), ("browser.login_form_missing",)),
+]
+
+Condition = Callable[[Finding, Finding], bool]
+
+
+def _clock_explains_validity(root: Finding, symptom: Finding) -> bool:
+    """A skewed clock explains a validity failure only if the certificate is valid at the true time."""
+    offset = root.data.get("offset_seconds")
+    not_before, not_after = symptom.data.get("not_before"), symptom.data.get("not_after")
+    local_now = symptom.data.get("checked_at") or root.data.get("checked_at")
+    if offset is None or not (not_before and not_after):
+        return False
+    if local_now:
+        true_now = datetime.fromisoformat(local_now) - timedelta(seconds=float(offset))
+        return datetime.fromisoformat(not_before) <= true_now <= datetime.fromisoformat(not_after)
+    # without the check time, the direction of the error must match: a clock ahead makes
+    # certificates look expired, a clock behind makes them look not yet valid
+    looks_expired = symptom.id in ("tls.cert_expired", "sso.idp_cert_expired", "tls.expiring_soon")
+    return (float(offset) > 0) == looks_expired
+
+
+def _vpn_explains_network(root: Finding, symptom: Finding) -> bool:
+    """A VPN explains a connection failure only when the portal's route goes through it."""
+    return bool(root.data.get("routes_portal", True))
+
+
+CONDITIONS: dict[tuple[str, str], Condition] = {
+    ("clock.skew", "tls.cert_expired"): _clock_explains_validity,
+    ("clock.skew", "tls.cert_not_yet_valid"): _clock_explains_validity,
+    ("clock.skew", "tls.expiring_soon"): _clock_explains_validity,
+    ("clock.skew", "sso.idp_cert_expired"): _clock_explains_validity,
+    ("vpn.interference", "network.unreachable"): _vpn_explains_network,
+}
+
+# Warnings that only matter when something is actually broken: a full-tunnel VPN on a
+# workstation whose login works is how many clinics are set up, not a fault.
+ONLY_WITH_FAILURE = {"vpn.interference"}
+
+
+class _Merged:
+    """One cause id as seen by one or more probes."""
+
+    def __init__(self, probe: str, finding: Finding) -> None:
+        self.finding = finding
+        self.probes = [probe]
+        self.evidence = list(finding.evidence)
+        self.explained_by: str | None = None
+        self.severity = finding.severity
+
+    def add(self, probe: str, finding: Finding) -> None:
+        self.probes.append(probe)
+        self.evidence += [e for e in finding.evidence if e not in self.evidence]
+        if finding.severity == "critical" and self.finding.severity != "critical":
+            self.finding = finding
+            self.severity = "critical"
+
+
+def _matches(cause_id: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatchcase(cause_id, p) for p in patterns)
+
+
+def _condition(root: str, symptom: str) -> Condition | None:
+    for (r, pattern), condition in CONDITIONS.items():
+        if r == root and fnmatchcase(symptom, pattern):
+            return condition
+    return None
+
+
+def _explainer(symptom: _Merged, found: dict[str, _Merged]) -> str | None:
+    """The id of the first root (by rule order) that explains `symptom`, if any was found."""
+    for roots, patterns in EXPLAINS:
+        if not _matches(symptom.finding.id, patterns):
+            continue
+        for root_id in roots:
+            root = found.get(root_id)
+            if root is None or root_id == symptom.finding.id:
+                continue
+            condition = _condition(root_id, symptom.finding.id)
+            if condition is None or condition(root.finding, symptom.finding):
+                return root_id
+    return None
+
+
+def _ultimate_root(cause_id: str, found: dict[str, _Merged]) -> str:
+    """Follow explained_by links to the cause that nothing else explains (the rules form no cycle)."""
+    while (parent := found[cause_id].explained_by) is not None:
+        cause_id = parent
+    return cause_id
+
+
+def _confidence(merged: _Merged) -> float:
+    base = info(merged.finding.id).confidence
+    scale = merged.finding.data.get("confidence_scale")
+    if isinstance(scale, int | float):
+        base *= float(scale)
+    base = min(0.99, base + CORROBORATION_BONUS * (len(set(merged.probes)) - 1))
+    if merged.explained_by is not None:
+        base *= SYMPTOM_FACTOR
+    return round(base, 2)
+
+
+def rank(results: list[ProbeResult]) -> list[Cause]:
+    """Every finding of every probe, merged by id, explained where it can be, most likely first."""
+    found: dict[str, _Merged] = {}
+    for result in results:
+        for finding in result.findings:
+            if finding.id in found:
+                found[finding.id].add(result.name, finding)
+            else:
+                found[finding.id] = _Merged(result.name, finding)
+
+    for merged in found.values():
+        merged.explained_by = _explainer(merged, found)
+    roots = {cause_id: _ultimate_root(cause_id, found) for cause_id in found}
+    for cause_id, merged in found.items():
+        if merged.explained_by is not None:
+            merged.explained_by = roots[cause_id]
+            _promote(found[merged.explained_by], merged)
+    if _signed_in(results):
+        for merged in found.values():
+            _disprove(merged)
+
+    has_failure = any(m.severity == "critical" and m.finding.id not in ONLY_WITH_FAILURE for m in found.values())
+    causes = [
+        _to_cause(merged)
+        for merged in found.values()
+        if has_failure or merged.finding.id not in ONLY_WITH_FAILURE
+    ]
+    causes.sort(key=lambda c: (c.explained_by is not None, c.severity != "critical", -c.confidence))
+    return causes
+
+
+def _promote(root: _Merged, symptom: _Merged) -> None:
+    """A root cause of a failure that blocks logging in blocks it too, whatever it weighs alone."""
+    if symptom.severity == "critical" and root.severity != "critical":
+        root.severity = "critical"
+        root.evidence.append(f"it explains a blocking failure: {symptom.finding.summary}")
+
+
+def _signed_in(results: list[ProbeResult]) -> bool:
+    """The login attempt got past the password (signed in, or asked for the second factor)."""
+    return any(r.name == "login" and r.status == "pass" for r in results)
+
+
+def _disprove(merged: _Merged) -> None:
+    """Nothing stays critical that a successful sign-in disproves: it degrades, it does not block."""
+    if merged.severity == "critical":
+        merged.severity = "warning"
+        merged.evidence.append("the login attempt in this run succeeded despite it")
+
+
+def _to_cause(merged: _Merged) -> Cause:
+    finding = merged.finding
+    entry = info(finding.id)
+    extra = finding.data.get("remediation")
+    remediation = list(extra) + entry.remediation if isinstance(extra, list) else list(entry.remediation)
+    return Cause(
+        id=finding.id,
+        title=entry.title,
+        severity=merged.severity,
+        confidence=_confidence(merged),
+        probe=merged.probes[0],
+        summary=finding.summary,
+        evidence=merged.evidence,
+        remediation=remediation,
+        explained_by=merged.explained_by,
+    )

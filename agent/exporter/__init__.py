@@ -1,0 +1,1 @@
+"""`diagnose serve`: the Prometheus exporter, its configuration, metrics and health check."""

@@ -1,0 +1,190 @@
+"""The exporter's configuration (`diagnose serve --config FILE`): where to listen and what may be probed.
+
+Only the targets named here are ever diagnosed, so the exporter cannot be turned into
+an open proxy into the network (blackbox_exporter's `?target=` takes any address).
+Everything is checked at load: a bad file stops the server at start with one line
+naming the target and the field, never at the first scrape.
+
+    listen = "0.0.0.0:9471"      # host:port ([::]:9471 for IPv6)
+    concurrency = 4              # diagnoses running at once
+    max_timeout = 30             # cap on any request's deadline, in seconds
+    browser = "chromium"         # the one browser the runs share (default: the first found)
+    profile_file = "profiles.toml"
+
+    [targets.billing]
+    profile = "example"          # a portal profile, or:
+    [targets.intranet]
+    url = "https://intranet.example.org/login"
+    dns_servers = ["10.0.0.53"]
+    ca_bundle = "/etc/ssl/certs/corporate.pem"
+    timeout = 15
+    skip = ["login"]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from agent.cli.main import UsageError
+from agent.cli.options import check_ca_bundle, check_selection, parse_endpoint
+from agent.engine.profiles import ProfileError, load_profiles
+from probes.base import RunConfig
+from probes.names import ProbeName
+from probes.profile import Profile
+from probes.target import Target, TargetError
+
+DEFAULT_PORT = 9471
+
+
+class _CaptiveCheck(TypedDict, total=False):
+    """RunConfig's captive-portal option, given only when the target sets it (else RunConfig's default)."""
+
+    captive_check_url: str | None
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; str() is one line naming the file, target and field."""
+
+
+class TargetSpec(BaseModel):
+    """One monitored portal: a profile or a URL, and the run options for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: str | None = None
+    url: str | None = None
+    dns_servers: list[str] = Field(default_factory=list)
+    time_servers: list[str] = Field(default_factory=list)
+    ca_bundle: Path | None = None
+    status_page: str | None = None
+    browser: str | None = None
+    timeout: float = Field(default=20.0, gt=0, le=600)
+    only: list[ProbeName] | None = None
+    skip: list[ProbeName] = Field(default_factory=list)
+    captive_check: str | None = Field(default=None, description="URL answering 204, or 'off'")
+    tls_warning_days: int = Field(default=14, ge=0)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> TargetSpec:
+        if (self.profile is None) == (self.url is None):
+            raise ValueError("give exactly one of 'profile' or 'url'")
+        return self
+
+
+class ExporterConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    listen: str = f"127.0.0.1:{DEFAULT_PORT}"
+    concurrency: int = Field(default=4, ge=1, le=256)
+    max_timeout: float = Field(default=30.0, gt=0, le=600)
+    profile_file: Path | None = None
+    browser: str | None = Field(default=None, description="the browser shared by the targets' runs")
+    targets: dict[str, TargetSpec] = Field(min_length=1)
+
+
+class Monitored(BaseModel):
+    """A target ready to run: the parsed URL, its RunConfig (timeout set per request) and probes."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    name: str
+    target: Target
+    config: RunConfig
+    only: set[str] | None
+    skip: frozenset[str]
+
+
+class Loaded(BaseModel):
+    host: str
+    port: int
+    concurrency: int
+    max_timeout: float
+    browser: str | None = None
+    targets: dict[str, Monitored]
+
+
+def load(path: Path) -> Loaded:
+    """Read and check the configuration file; raise ConfigError with one line on any problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse(data, path)
+
+
+def parse(data: dict, path: Path) -> Loaded:
+    try:
+        raw = ExporterConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+    base = path.parent
+    try:
+        host, port = parse_listen(raw.listen)
+        extra = _relative(raw.profile_file, base)
+        profiles = load_profiles(extra) if any(s.profile for s in raw.targets.values()) else {}
+        targets = {name: _monitored(name, spec, profiles, base) for name, spec in raw.targets.items()}
+    except (UsageError, ProfileError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return Loaded(host=host, port=port, concurrency=raw.concurrency, max_timeout=raw.max_timeout,
+                  browser=raw.browser, targets=targets)
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """HOST:PORT, [IPv6]:PORT or :PORT (every interface); port 0 lets the OS pick one."""
+    host, sep, port_text = text.strip().rpartition(":")
+    if not sep:
+        host, port_text = text.strip(), str(DEFAULT_PORT)
+    host = host.removeprefix("[").removesuffix("]") or "0.0.0.0"
+    if not port_text.isdigit() or int(port_text) > 65535 or any(c.isspace() or c in "/@" for c in host):
+        raise UsageError(f"listen: {text!r} is not HOST:PORT (e.g. 0.0.0.0:{DEFAULT_PORT} or [::]:{DEFAULT_PORT})")
+    return host, int(port_text)
+
+
+def _monitored(name: str, spec: TargetSpec, profiles: dict[str, Profile], base: Path) -> Monitored:
+    profile = None
+    if spec.profile is not None:
+        profile = profiles.get(spec.profile)
+        if profile is None:
+            raise UsageError(f"targets.{name}.profile: unknown portal profile {spec.profile!r}")
+    url = spec.url or (profile.login_url if profile is not None else "")
+    try:
+        target = Target.parse(url, profile=spec.profile)
+    except TargetError as exc:
+        raise UsageError(f"targets.{name}.url: {exc}") from None
+    where = f"targets.{name}"
+    captive: _CaptiveCheck = {} if spec.captive_check is None else {
+        "captive_check_url": None if spec.captive_check == "off" else spec.captive_check
+    }
+    ca_bundle = _relative(spec.ca_bundle, base)
+    config = RunConfig(
+        dns_servers=[parse_endpoint(s, f"{where}.dns_servers", 53, need_ip=True) for s in spec.dns_servers],
+        time_servers=[parse_endpoint(s, f"{where}.time_servers", 123, need_ip=False) for s in spec.time_servers],
+        ca_bundle=check_ca_bundle(str(ca_bundle)) if ca_bundle else None,
+        status_page=spec.status_page or (profile.status_page if profile else None),
+        browser=spec.browser,
+        timeout=spec.timeout,
+        profile=profile,
+        tls_warning_days=spec.tls_warning_days,
+        **captive,
+    )
+    only: set[str] | None = set(spec.only) if spec.only is not None else None
+    try:
+        check_selection(only, set(spec.skip))
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+    return Monitored(name=name, target=target, config=config, only=only, skip=frozenset(spec.skip))
+
+
+def _relative(path: Path | None, base: Path) -> Path | None:
+    """Paths in the file are relative to the file's folder, as in prometheus.yml."""
+    if path is None:
+        return None
+    return path if path.is_absolute() else base / path

@@ -1,0 +1,234 @@
+"""`diagnose serve`: a Prometheus exporter in the manner of blackbox_exporter, for configured portals only.
+
+`GET /probe?target=NAME` diagnoses the configured target NAME and answers its metrics;
+`GET /metrics` answers the exporter's own; `GET /-/healthy` answers OK. Each scrape
+has a deadline: the `timeout` parameter or the target's timeout, never past Prometheus'
+`X-Prometheus-Scrape-Timeout-Seconds` (less a margin) nor the configured cap. At most
+`concurrency` diagnoses run at once; a scrape that finds the same target already being
+diagnosed, and due to finish within its deadline, shares that answer rather than start
+another, and one that gets no slot before its deadline is answered 503. A hung portal
+costs one slot for at most its deadline: it never blocks the other targets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.cli.main import Parser, UsageError
+from agent.engine.diagnosis import diagnose
+from agent.exporter import httpd, metrics
+from agent.exporter.config import ConfigError, Loaded, Monitored, load, parse_listen
+from agent.exporter.shared_browser import SharedBrowser
+from probes.base import RunConfig
+from reports.models import Report
+
+SCRAPE_MARGIN = 0.5  # seconds kept back from Prometheus' scrape timeout, as blackbox_exporter does
+MIN_RUN_SECONDS = 1.0  # a scrape with less than this left when a slot frees up is answered 503
+GRACE_SECONDS = 1.0  # how far past its deadline a diagnosis may run before the answer gives up on it
+TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+@dataclass
+class _Run:
+    task: asyncio.Task[Report]
+    ends_at: float
+
+
+class Exporter:
+    """The exporter's request handling; `start()` listens, `close()` stops and frees the shared browser."""
+
+    def __init__(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        self.browser = SharedBrowser(loaded.browser)
+        self.metrics = metrics.ExporterMetrics()
+        self._slots = asyncio.Semaphore(loaded.concurrency)
+        self._running: dict[str, list[_Run]] = {}
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> asyncio.Server:
+        self.server = await httpd.start(self.handle, self.loaded.host, self.loaded.port)
+        return self.server
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        runs = [run.task for runs in self._running.values() for run in runs]
+        for task in runs:
+            task.cancel()
+        if runs:
+            await asyncio.wait(runs, timeout=5)
+        await self.browser.aclose()
+
+    async def handle(self, request: httpd.Request) -> httpd.Response:
+        if request.path == "/probe":
+            response = await self.probe(request)
+        elif request.path == "/metrics":
+            response = httpd.Response(200, self.metrics.exposition(), TEXT_FORMAT)
+        elif request.path == "/-/healthy":
+            response = httpd.Response.text(200, "OK")
+        elif request.path == "/":
+            response = httpd.Response.text(200, self._index())
+        else:
+            response = httpd.Response.text(404, f"not found: {request.path} (try /probe?target=NAME or /metrics)")
+        known = request.path in ("/probe", "/metrics", "/-/healthy", "/")
+        self.metrics.requests.labels(request.path if known else "other", str(response.status)).inc()
+        return response
+
+    async def probe(self, request: httpd.Request) -> httpd.Response:
+        loop = asyncio.get_running_loop()
+        name = request.param("target")
+        if not name:
+            return httpd.Response.text(400, "the 'target' parameter is missing: /probe?target=NAME")
+        item = self.loaded.targets.get(name)
+        if item is None:
+            return httpd.Response.text(
+                400, f"unknown target {name!r}: only targets named in the configuration are probed "
+                f"(configured: {', '.join(sorted(self.loaded.targets))})",
+            )
+        try:
+            budget = self._budget(item, request)
+        except ValueError as exc:
+            return httpd.Response.text(400, str(exc))
+        deadline = loop.time() + budget
+        run = self._joinable(name, deadline)
+        if run is not None:
+            self.metrics.shared.labels(name).inc()
+        else:
+            try:
+                async with asyncio.timeout(max(0.0, budget - MIN_RUN_SECONDS)):
+                    await self._slots.acquire()
+            except TimeoutError:
+                return httpd.Response.text(
+                    503, f"busy: no free slot for {name!r} within its {budget:g} s deadline "
+                    f"({self.loaded.concurrency} diagnoses at once; raise 'concurrency' or the scrape timeout)",
+                )
+            run = self._joinable(name, deadline)  # one may have started while this scrape waited
+            if run is None:
+                run = self._launch(item, deadline - loop.time())
+            else:
+                self._slots.release()
+                self.metrics.shared.labels(name).inc()
+        try:
+            async with asyncio.timeout(max(0.0, run.ends_at - loop.time()) + GRACE_SECONDS):
+                report = await asyncio.shield(run.task)
+        except TimeoutError:
+            return httpd.Response(200, metrics.failed_answer("deadline"), TEXT_FORMAT)
+        except Exception as exc:  # noqa: BLE001 - the agent failing is a 500 with its reason, not a dropped scrape
+            return httpd.Response.text(500, f"the diagnosis failed: {type(exc).__name__}: {exc}")
+        return httpd.Response(200, metrics.probe_answer(report), TEXT_FORMAT)
+
+    def _budget(self, item: Monitored, request: httpd.Request) -> float:
+        """Seconds this scrape may take: requested or the target's, within the scrape timeout and the cap."""
+        limits = [self.loaded.max_timeout]
+        asked = request.param("timeout")
+        limits.append(_positive(asked, "timeout") if asked is not None else item.config.timeout)
+        header = request.headers.get("x-prometheus-scrape-timeout-seconds")
+        if header:
+            limits.append(max(0.5, _positive(header, "X-Prometheus-Scrape-Timeout-Seconds") - SCRAPE_MARGIN))
+        return min(limits)
+
+    def _joinable(self, name: str, deadline: float) -> _Run | None:
+        for run in self._running.get(name, []):
+            if not run.task.done() and run.ends_at <= deadline:
+                return run
+        return None
+
+    def _launch(self, item: Monitored, seconds: float) -> _Run:
+        """Start a diagnosis holding an acquired slot; the slot is released when it ends."""
+        loop = asyncio.get_running_loop()
+        config = item.config.model_copy(update={"timeout": seconds})
+        task = loop.create_task(self._diagnose(item, config))
+        run = _Run(task, loop.time() + seconds)
+        self._running.setdefault(item.name, []).append(run)
+
+        def finished(_: asyncio.Task[Report]) -> None:
+            self._slots.release()
+            self._running[item.name].remove(run)
+            if not self._running[item.name]:
+                del self._running[item.name]
+
+        task.add_done_callback(finished)
+        return run
+
+    async def _diagnose(self, item: Monitored, config: RunConfig) -> Report:
+        """One run; waiting for the shared browser to start comes out of the run's own time."""
+        self.metrics.in_flight.inc()
+        try:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            shared = await self.browser.lend(item, wait=config.timeout - MIN_RUN_SECONDS)
+            config = config.model_copy(update={"timeout": config.timeout - (loop.time() - started)})
+            report = await diagnose(item.target, config, only=item.only, skip=item.skip, shared=shared)
+        finally:
+            self.metrics.in_flight.dec()
+        self.metrics.runs.labels(item.name, report.status).inc()
+        self.metrics.duration.labels(item.name).observe(report.duration_ms / 1000)
+        return report
+
+    def _index(self) -> str:
+        lines = ["diagnose exporter", "", "Configured targets (GET /probe?target=NAME):"]
+        lines += [f"  {name}  {item.target.url}" for name, item in sorted(self.loaded.targets.items())]
+        lines += ["", "Own metrics: GET /metrics   Health: GET /-/healthy"]
+        return "\n".join(lines)
+
+
+def _positive(text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{what} must be a number of seconds, not {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{what} must be a positive number of seconds, not {text!r}")
+    return value
+
+
+async def _serve_until_signalled(loaded: Loaded) -> None:
+    exporter = Exporter(loaded)
+    await exporter.start()
+    sys.stderr.write(f"diagnose serve: listening on {loaded.host}:{exporter.port} "
+                     f"({len(loaded.targets)} targets, {loaded.concurrency} at once)\n")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await exporter.close()
+
+
+def command(argv: Sequence[str]) -> int:
+    """`diagnose serve --config FILE [--listen HOST:PORT]` until SIGINT/SIGTERM; bad input is exit 3."""
+    parser = Parser(
+        prog="diagnose serve",
+        description="Prometheus exporter: GET /probe?target=NAME diagnoses a target named in the "
+        "configuration and answers its metrics; GET /metrics answers the exporter's own.",
+    )
+    parser.add_argument("--config", required=True, metavar="FILE", help="TOML file: listen, concurrency, targets")
+    parser.add_argument("--listen", metavar="HOST:PORT", help="overrides the file's listen address")
+    options = parser.parse_args(argv)
+    try:
+        loaded = load(Path(options.config))
+        if options.listen:
+            loaded.host, loaded.port = parse_listen(options.listen)
+    except (ConfigError, UsageError) as exc:
+        sys.stderr.write(f"diagnose serve: {exc}\n")
+        return 3
+    try:
+        asyncio.run(_serve_until_signalled(loaded))
+    except OSError as exc:
+        sys.stderr.write(f"diagnose serve: cannot listen on {loaded.host}:{loaded.port}: {exc.strerror or exc}\n")
+        return 3
+    return 0

@@ -1,0 +1,249 @@
+"""The `browser` probe: a real Chromium loads the login page, and what it sees is recorded.
+
+Most logins that "don't work" fail inside the browser: a script that throws, a resource
+from a host that does not resolve, a page that rejects the browser, cookies refused,
+an identity provider that never answers. The browser is launched at the very start (it
+is the slowest step, and overlaps every other probe); the page is watched until a
+visible password field appears, or until it settles without one, never for a fixed
+time. A screenshot and a redacted HAR are left for support. What the evidence means is
+decided in `browser_findings`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import BaseModel, Field
+
+from probes.base import Evidence, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.browser.rules import classify, maintenance_matches, summarize
+from probes.text.maintenance import MaintenanceMatch
+from probes.web.artifacts import artifact_path
+from probes.web.discovery import BrowserUnavailable
+from probes.web.har_redact import redact_or_remove
+from probes.web.page_checks import FORM_WAIT, find_wording, read_view, settle, wait_for_form
+from probes.web.page_gate import unless_hung
+from probes.web.session import BrowserSession, get_browser
+from probes.web.watch import FailedRequest, PageWatch, bare_url, host_of, net_error
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page
+
+NAVIGATION_TIMEOUT = 10.0  # until the first answer of the login URL commits
+BUDGET_SHARE = 0.75  # of --timeout, from the launch to the last screenshot (the runner allows 16 s of 20)
+RESERVE = 1.0  # seconds kept back for the screenshot, the HAR and closing
+SCREENSHOT_TIMEOUT = 3.0
+ERROR_PAGE_WAIT = 2.0
+CLOSE_TIMEOUT = 3.0
+
+
+class CookieCheck(BaseModel):
+    enabled: bool | None = Field(default=None, description="navigator.cookieEnabled")
+    test_write: bool | None = Field(default=None, description="a test cookie written by script could be read back")
+    stored: int = Field(default=0, description="cookies the browser holds after the load")
+    rejected: list[str] = Field(default_factory=list, description="cookies a server set that the browser did not keep")
+
+
+class BrowserEvidence(Evidence):
+    browser: dict[str, str] = Field(default_factory=dict, description="name, version, path of the browser driven")
+    url: str = ""
+    final_url: str | None = None
+    final_host: str | None = None
+    main_status: int | None = None
+    redirect_chain: list[str] = Field(default_factory=list, description="top-frame documents, no query")
+    redirect_hosts: list[str] = Field(default_factory=list, description="hosts the top frame went through")
+    navigation_error: str | None = Field(default=None, description="Chromium's net::ERR_* name, or 'timeout'")
+    navigation_error_url: str | None = None
+    page_errors: list[str] = Field(default_factory=list, description="uncaught script errors")
+    console_errors: list[str] = Field(default_factory=list)
+    failed_requests: list[FailedRequest] = Field(default_factory=list)
+    login_form: str | None = Field(default=None, description="'password', 'identifier' (user name first) or None")
+    login_form_frame: str | None = None
+    login_form_usable: bool | None = Field(default=None, description="its field takes input and its button is "
+                                           "enabled (a button left disabled by a failed script is not)")
+    wording: dict[str, str] = Field(default_factory=dict, description="unsupported / enable_javascript / "
+                                    "enable_cookies -> the line of the page saying it")
+    maintenance: list[MaintenanceMatch] = Field(default_factory=list)
+    cookies: CookieCheck = Field(default_factory=CookieCheck)
+    screenshot: str | None = None
+    har: str | None = None
+    error_text: list[str] = Field(default_factory=list, description="exact error messages seen")
+    timings_ms: dict[str, int] = Field(default_factory=dict)
+
+
+class BrowserProbe:
+    name: ClassVar[str] = "browser"
+    depends_on: ClassVar[tuple[str, ...]] = ("dns",)
+
+    async def run(self, ctx: ProbeContext) -> ProbeResult:
+        watch = Stopwatch()
+        evidence = BrowserEvidence(url=bare_url(ctx.target.url))
+        outcome = await unless_hung(ctx, self._look(ctx, evidence, watch))
+        if isinstance(outcome, str):
+            return ProbeResult(name=self.name, status="skip", summary=f"stopped waiting for the page ({outcome})",
+                               reason=f"the page cannot load: {outcome}", evidence=evidence, duration_ms=watch.ms())
+        return outcome
+
+    async def _look(self, ctx: ProbeContext, evidence: BrowserEvidence, watch: Stopwatch) -> ProbeResult:
+        try:
+            session = await get_browser(ctx)
+        except BrowserUnavailable as exc:
+            evidence.browser = exc.info.support() if exc.info else {}
+            return ProbeResult(name=self.name, status="error", summary="no browser could be started",
+                               reason=f"{exc}; fix: {exc.fix}", evidence=evidence, duration_ms=watch.ms())
+        evidence.browser = session.info.support()
+        evidence.timings_ms["launch"] = watch.ms()
+        gate = await ctx.unreachable()
+        if gate is not None:
+            return ProbeResult(name=self.name, status="skip", summary=gate, reason=gate, evidence=evidence,
+                               duration_ms=watch.ms())
+        try:
+            await _load(ctx, session, evidence, watch)
+        except Exception as exc:  # noqa: BLE001 - a browser that crashes mid-page is "could not check"
+            return ProbeResult(name=self.name, status="error", summary="the browser failed while loading the page",
+                               reason=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                               evidence=evidence, duration_ms=watch.ms())
+        findings = classify(evidence, ctx.target.host, ctx.config.profile, ctx.now(),
+                            bundle_trust=ctx.config.ca_bundle is not None,
+                            proxied=ctx.proxy.for_url(ctx.target.url) is not None)
+        status = status_from(findings)
+        reason = None
+        if evidence.navigation_error and not findings:
+            status = "error"
+            reason = f"the login page did not load: {evidence.navigation_error} at {evidence.navigation_error_url}"
+        return ProbeResult(name=self.name, status=status, summary=summarize(evidence), reason=reason,
+                           evidence=evidence, findings=findings, duration_ms=watch.ms())
+
+
+def time_left(ctx: ProbeContext, watch: Stopwatch, wanted: float, share: float = BUDGET_SHARE) -> float:
+    """`wanted` seconds, or fewer when the run's timeout leaves less (never under half a second)."""
+    left = ctx.config.timeout * share - watch.seconds() - RESERVE
+    return max(0.5, min(wanted, left))
+
+
+async def _load(ctx: ProbeContext, session: BrowserSession, evidence: BrowserEvidence, watch: Stopwatch) -> None:
+    har = artifact_path(ctx, "browser", "har")
+    context = await session.new_context(ctx, har)
+    try:
+        await _visit(ctx, context, evidence, watch)
+    finally:
+        try:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(context.close(), CLOSE_TIMEOUT)
+        finally:  # even when cancelled while closing: no unredacted HAR is left behind
+            if redact_or_remove(har, _secrets(ctx)):
+                evidence.har = str(har)
+
+
+async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEvidence, watch: Stopwatch) -> None:
+    context.set_default_timeout(FORM_WAIT * 1000)
+    page = await context.new_page()
+    events = PageWatch(page)
+    await _navigate(page, ctx.target.url, events, time_left(ctx, watch, NAVIGATION_TIMEOUT))
+    evidence.timings_ms["commit"] = watch.ms()
+    if events.navigation_error is not None:
+        with contextlib.suppress(Exception):  # Chromium's own error page is what the user sees: let it show
+            await page.wait_for_url(lambda url: url.startswith("chrome-error:"), timeout=ERROR_PAGE_WAIT * 1000)
+    shown = events.navigation_error is None and await wait_for_form(page, time_left(ctx, watch, FORM_WAIT))
+    evidence.timings_ms["form" if shown else "settled"] = watch.ms()
+    view, _, evidence.screenshot = await asyncio.gather(
+        read_view(page), _record_cookies(context, events, evidence), _screenshot(ctx, page)
+    )
+    evidence.login_form, frame = view.form()
+    if shown and frame is not None and not frame.usable:
+        # the field showed before the page's scripts ran (they often enable the button): look again once settled
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(settle(page), time_left(ctx, watch, FORM_WAIT))
+        view, evidence.screenshot = await asyncio.gather(read_view(page), _screenshot(ctx, page))
+        evidence.login_form, frame = view.form()
+    evidence.login_form_frame = bare_url(frame.url) if frame else None
+    evidence.login_form_usable = frame.usable if frame else None
+    evidence.wording = find_wording(view.text)
+    evidence.maintenance = maintenance_matches(view.text, ctx.config.profile)
+    evidence.cookies.enabled, evidence.cookies.test_write = view.cookie_enabled, view.cookie_write
+    _copy_events(events, evidence, page.url)
+
+
+async def _navigate(page: Page, url: str, events: PageWatch, timeout: float) -> None:
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        await page.goto(url, wait_until="commit", timeout=timeout * 1000)
+    except PlaywrightTimeout:
+        events.navigation_error = events.navigation_error or "timeout"
+        events.navigation_error_url = events.navigation_error_url or bare_url(url)
+    except PlaywrightError as exc:
+        if events.navigation_error is None:
+            events.navigation_error, events.navigation_error_url = net_error(str(exc.message)), bare_url(url)
+
+
+async def _record_cookies(context: BrowserContext, events: PageWatch, evidence: BrowserEvidence) -> None:
+    await events.drain()
+    stored = await context.cookies()
+    evidence.cookies.stored = len(stored)
+    names = {c["name"] for c in stored}
+    own_hosts = set(events.redirect_hosts)  # cookies of the login's own hosts, not third parties'
+    for host, line in events.cookies_sent:
+        if host not in own_hosts:
+            continue
+        name, attributes = _cookie_name(line)
+        if name and name not in names and not _is_deletion(attributes) and name not in evidence.cookies.rejected:
+            evidence.cookies.rejected.append(name)
+
+
+def _cookie_name(line: str) -> tuple[str, str]:
+    first, _, attributes = line.partition(";")
+    name, _, value = first.partition("=")
+    return name.strip(), (attributes.lower() + (" max-age=0" if not value.strip() else ""))
+
+
+def _is_deletion(attributes: str) -> bool:
+    """A Set-Cookie that removes a cookie (empty value, Max-Age=0, an Expires in the past) is kept by nobody."""
+    compact = attributes.replace(" ", "")
+    return "max-age=0" in compact or "max-age=-" in compact or "expires=thu,01jan1970" in compact
+
+
+async def _screenshot(ctx: ProbeContext, page: Page) -> str | None:
+    """The viewport as PNG, captured by Chromium directly (quicker than the generic screenshot; nothing to mask)."""
+    path = artifact_path(ctx, "browser", "png")
+    try:
+        cdp = await page.context.new_cdp_session(page)
+        shot = await asyncio.wait_for(
+            cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True}), SCREENSHOT_TIMEOUT
+        )
+        path.write_bytes(base64.b64decode(shot["data"]))
+        await cdp.detach()
+    except Exception:  # noqa: BLE001 - no screenshot is a loss for support, not for the diagnosis
+        return None
+    return str(path)
+
+
+def _copy_events(events: PageWatch, evidence: BrowserEvidence, page_url: str) -> None:
+    evidence.page_errors = events.page_errors
+    evidence.console_errors = events.console_errors
+    evidence.failed_requests = events.failed
+    evidence.redirect_chain = events.documents
+    evidence.redirect_hosts = events.redirect_hosts
+    evidence.navigation_error = events.navigation_error
+    evidence.navigation_error_url = events.navigation_error_url
+    evidence.main_status = events.main_status
+    final = events.documents[-1] if events.documents else bare_url(page_url)
+    evidence.final_url = final
+    evidence.final_host = host_of(final) or None
+    texts: list[str] = []
+    if events.navigation_error:
+        texts.append(f"{events.navigation_error} at {events.navigation_error_url}")
+    texts += [f"{f.error} loading {f.resource_type} {f.url}" for f in events.failed if f.required][:5]
+    texts += events.page_errors[:5] + list(evidence.wording.values()) + [m.sentence for m in evidence.maintenance]
+    evidence.error_text = list(dict.fromkeys(texts))
+
+
+def _secrets(ctx: ProbeContext) -> list[str]:
+    credentials = ctx.config.credentials
+    if credentials is None:
+        return []
+    return [credentials.password.get_secret_value(), credentials.username]

@@ -1,0 +1,258 @@
+"""The `clock` probe: is the workstation's clock far enough off to break MFA codes or TLS?
+
+Time-based one-time codes accept a step or two of 30 s, and certificates look expired
+or not yet valid when the clock is far off; both fail silently at the login form. The
+reference is NTP (the median of the servers that answered); when no server answers,
+the portal's own HTTP `Date` header from the `http` probe, which only has 1-second
+resolution. An unreachable reference means "could not check", never a fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import statistics
+import time
+import tomllib
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel, Field
+
+from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.clock.sntp import NtpAnswer, query
+from probes.net.host_lookup import lookup
+from probes.net.httpclient import client_for
+from probes.target import is_ip
+
+DEFAULT_TIME_SERVERS: list[tuple[str, int]] = [
+    ("pool.ntp.org", 123), ("time.google.com", 123), ("time.cloudflare.com", 123), ("time.windows.com", 123),
+]
+# A workstation's clock breaks a login only through what it dates: TLS validity (the
+# ranking promotes a skew that explains an "expired" certificate), cookies with an
+# absolute expiry (a session cookie good for an hour looks expired to a clock an hour
+# ahead) and time-bound tokens the page checks itself. MFA codes come from the phone.
+CRITICAL_SECONDS = 3600.0  # from an hour off, cookies and sign-in tokens dated by the portal look expired
+WARNING_SECONDS = 60.0  # a minute or two: nothing breaks yet, Kerberos and token checks allow about 5 minutes
+HTTP_DATE = "http-date"
+_SYNC_DATA = Path(__file__).with_name("data") / "clock_sync.toml"
+
+
+HTTP_WAIT_MARGIN = 0.5  # seconds of the budget kept to judge the NTP answers when the portal is slow
+
+
+class ClockReference(BaseModel):
+    """One reference's verdict: an NTP server or the portal's Date header."""
+
+    reference: str = Field(description="'ntp:HOST:PORT' or 'http-date'")
+    offset_seconds: float | None = Field(default=None, description="workstation minus reference")
+    delay_seconds: float | None = None
+    stratum: int | None = None
+    detail: str | None = None
+    error: str | None = None
+
+
+class ClockSync(BaseModel):
+    """How to check and fix clock synchronisation on this workstation's OS."""
+
+    os: str
+    check: list[str]
+    check_hint: str = ""
+    fix: list[str]
+    fix_hint: str = ""
+
+
+class ClockEvidence(Evidence):
+    references: list[ClockReference] = Field(default_factory=list)
+    offset_seconds: float | None = Field(default=None, description="workstation minus reference; + = ahead")
+    reference: str | None = None
+    local_time: str
+    timezone: str
+    sync: ClockSync | None = None
+
+
+class ClockProbe:
+    """Compare the local clock with NTP servers and the portal's Date header."""
+
+    name: ClassVar[str] = "clock"
+    depends_on: ClassVar[tuple[str, ...]] = ("http",)
+
+    def __init__(self, ntp_timeout: float = 1.5) -> None:
+        self.ntp_timeout = ntp_timeout
+
+    async def run(self, ctx: ProbeContext) -> ProbeResult:
+        watch = Stopwatch()
+        local = datetime.now().astimezone()
+        evidence = ClockEvidence(
+            local_time=local.isoformat(timespec="seconds"),
+            timezone=f"{local.tzname()} (UTC{local.strftime('%z')})",
+            sync=os_sync_commands(),
+        )
+        servers = ctx.config.time_servers or DEFAULT_TIME_SERVERS
+        try:
+            answers, http = await asyncio.gather(_ask_ntp(ctx, servers, self.ntp_timeout), _http_result(ctx))
+        except Exception as exc:  # a probe reports, it never raises
+            reason = f"could not check: {type(exc).__name__}: {exc}"
+            return ProbeResult(name=self.name, status="error", reason=reason, summary=reason,
+                               duration_ms=watch.ms(), evidence=evidence)
+        evidence.references = [
+            ClockReference(reference=f"ntp:{a.server}", offset_seconds=a.offset_seconds,
+                           delay_seconds=a.delay_seconds, stratum=a.stratum, error=a.error)
+            for a in answers
+        ]
+        date = await portal_date(ctx, http.evidence if http is not None else None)
+        if date is not None:
+            evidence.references.append(http_date_reference(*date))
+        chosen = choose_reference(evidence.references)
+        if chosen is None:
+            reason = "could not check: no time reference answered"
+            return ProbeResult(name=self.name, status="error", reason=reason, summary=reason,
+                               duration_ms=watch.ms(), evidence=evidence)
+        evidence.offset_seconds, evidence.reference = chosen
+        findings = skew_findings(evidence)
+        summary = findings[0].summary if findings else (
+            f"the clock is within {WARNING_SECONDS:g} s of {evidence.reference} "
+            f"({describe_offset(evidence.offset_seconds)})"
+        )
+        return ProbeResult(name=self.name, status=status_from(findings), summary=summary,
+                           duration_ms=watch.ms(), evidence=evidence, findings=findings)
+
+
+async def _ask_ntp(ctx: ProbeContext, servers: list[tuple[str, int]], timeout: float) -> list[NtpAnswer]:
+    """Every server at once; with `--dns-server`, a server given by name is resolved there, like every name."""
+
+    async def one(host: str, port: int) -> NtpAnswer:
+        if not ctx.config.dns_servers or is_ip(host):
+            return await query(host, port, timeout)
+        found = await lookup(ctx, host, port, timeout)
+        if not found.addresses:
+            why = f"the name did not resolve via {found.via}: {found.outcome}"
+            return NtpAnswer(server=f"{host}:{port}", error=why)
+        return await query(host, port, timeout, address=found.addresses[0])
+
+    return list(await asyncio.gather(*(one(host, port) for host, port in servers)))
+
+
+async def _http_result(ctx: ProbeContext) -> ProbeResult | None:
+    """The http probe's result for its Date header, awaited no longer than this probe's own budget allows."""
+    try:
+        async with asyncio.timeout(max(0.0, ctx.time_left(60.0) - HTTP_WAIT_MARGIN)):
+            return await ctx.result("http")
+    except TimeoutError:
+        return None
+
+
+def choose_reference(references: list[ClockReference]) -> tuple[float, str] | None:
+    """The median NTP answer, else the Date header, else None.
+
+    The low median of an even count is still one server's real answer, never the
+    average of two that disagree, so the offset and the named reference go together.
+    """
+    ntp = [r for r in references if r.reference != HTTP_DATE and r.offset_seconds is not None]
+    if ntp:
+        median = statistics.median_low(r.offset_seconds for r in ntp if r.offset_seconds is not None)
+        chosen = next(r for r in ntp if r.offset_seconds == median)
+        return median, chosen.reference
+    for ref in references:
+        if ref.reference == HTTP_DATE and ref.offset_seconds is not None:
+            return ref.offset_seconds, HTTP_DATE
+    return None
+
+
+async def portal_date(ctx: ProbeContext, http_evidence: Evidence | None) -> tuple[str | None, float | None] | None:
+    """The portal's Date header and the local time it arrived: from the http probe, else asked here.
+
+    When the http probe could not read an answer (most often because the certificate
+    looked expired or not yet valid, which a wrong clock causes), the header is read
+    with verification off: it is the only reference left when NTP is unreachable, and
+    the question is what time the portal says, not whether to trust it.
+    """
+    header = getattr(http_evidence, "date_header", None)
+    if header:
+        return header, getattr(http_evidence, "received_at_epoch", None)
+    if not getattr(http_evidence, "tls_rejected", False):
+        return None  # a portal that did not answer the http probe will not answer here either
+    wait = ctx.time_left(3.0)
+    try:
+        async with asyncio.timeout(wait), client_for(ctx, timeout=wait, verify=False) as client:
+            async with client.stream("GET", ctx.target.url) as answer:
+                return answer.headers.get("date"), time.time()
+    except (httpx.HTTPError, TimeoutError):
+        return None
+
+
+def http_date_reference(header: str | None, received: float | None) -> ClockReference:
+    """The portal's Date header against the local time its answer arrived.
+
+    The header is truncated to the second somewhere between the request and the
+    answer, so half a second is added back; only offsets above about 2 s mean anything.
+    """
+    if not header or received is None:
+        return ClockReference(reference=HTTP_DATE, error="the portal's answer had no Date header")
+    try:
+        stamped = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return ClockReference(reference=HTTP_DATE, error=f"unreadable Date header: {header!r}")
+    if stamped.tzinfo is None:
+        return ClockReference(reference=HTTP_DATE, error=f"Date header without a zone: {header!r}")
+    offset = float(received) - (stamped.timestamp() + 0.5)
+    return ClockReference(reference=HTTP_DATE, offset_seconds=offset,
+                          detail=f"Date: {header} (1 s resolution)")
+
+
+def skew_findings(evidence: ClockEvidence) -> list[Finding]:
+    """`clock.skew`: a warning from a minute off, critical from an hour (see CRITICAL_SECONDS)."""
+    offset = evidence.offset_seconds
+    if offset is None or abs(offset) < WARNING_SECONDS:
+        return []
+    critical = abs(offset) >= CRITICAL_SECONDS
+    effect = ("cookies and sign-in tokens the portal dates look expired, and certificates may too" if critical
+              else "logins still work, but time-limited sign-in tokens fail as it drifts further")
+    facts = [f"workstation minus {evidence.reference}: {offset:+.1f} s"]
+    facts += [
+        f"{r.reference}: " + (f"{r.offset_seconds:+.1f} s" if r.offset_seconds is not None else f"{r.error}")
+        for r in evidence.references if r.reference != evidence.reference
+    ]
+    data: dict[str, Any] = {
+        "offset_seconds": round(offset, 3), "reference": evidence.reference, "checked_at": evidence.local_time,
+        "remediation": [
+            "If sign-in codes from an authenticator app are refused, check the phone's clock too: "
+            "the codes come from the phone, so its time must be set automatically.",
+        ],
+    }
+    if evidence.sync is not None:
+        facts += [f"check ({evidence.sync.os}): {cmd}" for cmd in evidence.sync.check]
+        facts += [f"fix ({evidence.sync.os}, as administrator): {cmd}" for cmd in evidence.sync.fix]
+        data.update(check_commands=evidence.sync.check, fix_commands=evidence.sync.fix)
+    return [Finding(
+        id="clock.skew", severity="critical" if critical else "warning",
+        summary=f"the workstation clock is {describe_offset(offset)} ({evidence.reference}): {effect}",
+        evidence=facts, data=data,
+    )]
+
+
+def describe_offset(offset: float) -> str:
+    """'5 min 3 s ahead', '2 days 1 h behind', '0.2 s ahead'."""
+    way = "ahead" if offset >= 0 else "behind"
+    left = abs(offset)
+    if left < 60:
+        return f"{left:.1f} s {way}"
+    parts: list[str] = []
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        count, left = divmod(left, size)
+        if count and len(parts) < 2:
+            parts.append(f"{int(count)} {'day' if unit == 'days' and count == 1 else unit}")
+    return f"{' '.join(parts)} {way}"
+
+
+def os_sync_commands(system: str | None = None) -> ClockSync | None:
+    """This OS's clock-sync check and fix commands, from data/clock_sync.toml."""
+    table = tomllib.loads(_SYNC_DATA.read_text(encoding="utf-8"))
+    entry = table.get(system or platform.system())
+    if entry is None:
+        return None
+    return ClockSync(os=entry["name"], check=entry["check"], check_hint=entry.get("check_hint", ""),
+                     fix=entry["fix"], fix_hint=entry.get("fix_hint", ""))

@@ -1,0 +1,260 @@
+"""The `sso` probe: can this workstation reach the identity providers the login goes through?
+
+Many portals hand the login to an identity provider on another host. When that host
+cannot be resolved, reached or trusted, or its SAML signing certificate has expired,
+the portal itself looks fine and the login still fails. The hosts come from the
+profile (`idp_hosts`, the metadata URLs) and from the redirect chains the `http` and
+`browser` probes followed; each is checked as the portal is (DNS, TCP, TLS), and the
+SAML metadata or OIDC discovery document is read when the profile names one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import BaseModel, Field
+
+from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.net.host_lookup import HostLookup, lookup
+from probes.net.httpclient import client_for
+from probes.net.tcp_connect import classify
+from probes.net.tls_handshake import handshake, workstation_context
+from probes.profile import Profile
+from probes.sso.metadata import FetchFailed, OidcDiscovery, SamlMetadata, fetch, read_oidc, read_saml
+
+STEP_TIMEOUT = 4.0
+Stage = Literal["dns", "tcp", "tls", "proxy"]
+
+
+class IdpHost(BaseModel):
+    """One identity-provider host and how far a connection to it got."""
+
+    host: str
+    port: int
+    scheme: str = "https"
+    sources: list[str] = Field(default_factory=list, description="profile, http, browser")
+    lookup: HostLookup | None = None
+    address: str | None = None
+    tls_protocol: str | None = None
+    reachable: bool = False
+    failed_stage: Stage | None = None
+    problem: str | None = None
+    ms: int = 0
+
+
+class SsoEvidence(Evidence):
+    hosts: list[IdpHost] = Field(default_factory=list)
+    saml: SamlMetadata | None = None
+    oidc: OidcDiscovery | None = None
+
+
+class SsoProbe:
+    """Check every identity-provider host, then the keys the provider publishes."""
+
+    name: ClassVar[str] = "sso"
+    depends_on: ClassVar[tuple[str, ...]] = ("http", "browser")
+
+    async def run(self, ctx: ProbeContext) -> ProbeResult:
+        watch = Stopwatch()
+        profile = ctx.config.profile
+        hosts: dict[tuple[str, int], IdpHost] = {}
+        if profile is not None:
+            for entry in profile.idp_hosts:
+                _add(hosts, ctx, f"https://{entry}/", "profile")
+            for url in (profile.saml_metadata_url, profile.oidc_discovery_url):
+                if url:
+                    _add(hosts, ctx, url, "profile")
+        known = list(hosts.values())
+        early = [asyncio.create_task(check_host(ctx, h)) for h in known]  # start before the browser is done
+        try:
+            for name in ("http", "browser"):
+                for url in _visited(await ctx.result(name)):
+                    _add(hosts, ctx, url, name)
+            await asyncio.gather(*early, *(check_host(ctx, h) for h in hosts.values() if h not in known))
+        finally:
+            for task in early:
+                task.cancel()
+        evidence = SsoEvidence(hosts=list(hosts.values()))
+        if not hosts:
+            return ProbeResult(name=self.name, status="skip", duration_ms=watch.ms(),
+                               summary="no identity provider known", evidence=evidence,
+                               reason="no IdP in the profile, and the login did not redirect to another host")
+        findings = await _published_keys(ctx, profile, evidence)
+        unreachable = [h for h in evidence.hosts if not h.reachable]
+        if unreachable:
+            findings.insert(0, _unreachable(unreachable))
+        reached = sum(h.reachable for h in evidence.hosts)
+        summary = f"{reached} of {len(evidence.hosts)} identity-provider host(s) reachable"
+        if evidence.saml is not None and evidence.saml.certificates:
+            until = max(c.not_after for c in evidence.saml.certificates)
+            summary += f"; SAML signing certificate valid until {until:%Y-%m-%d}"
+        return ProbeResult(name=self.name, status=status_from(findings), duration_ms=watch.ms(), summary=summary,
+                           evidence=evidence, findings=findings)
+
+
+def _add(hosts: dict[tuple[str, int], IdpHost], ctx: ProbeContext, url: str, source: str) -> None:
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    host = (parts.hostname or "").lower()
+    if not host or host == ctx.target.host:
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return
+    entry = hosts.setdefault((host, port), IdpHost(host=host, port=port, scheme=parts.scheme))
+    if source not in entry.sources:
+        entry.sources.append(source)
+
+
+def _visited(result: ProbeResult | None) -> list[str]:
+    """URLs (or host names) another probe's redirect chain went through."""
+    if result is None:
+        return []
+    evidence = result.evidence
+    urls = [_get(hop, "url") for hop in _get(evidence, "hops") or []] + list(_get(evidence, "redirect_chain") or [])
+    urls.append(_get(evidence, "final_url"))
+    if not any(urls):  # host names alone carry no port: only when no URL was recorded
+        urls = list(_get(evidence, "redirect_hosts") or [])
+    return [str(u) for u in urls if u]
+
+
+def _get(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+async def check_host(ctx: ProbeContext, idp: IdpHost) -> None:
+    """DNS, TCP and TLS to `idp` as the workstation would go (through its proxy when it has one)."""
+    watch = Stopwatch()
+    try:
+        url = f"{idp.scheme}://{idp.host}:{idp.port}/"
+        if ctx.proxy.for_url(url) is not None:
+            await _through_proxy(ctx, idp, url)
+        else:
+            await _direct(ctx, idp)
+    finally:
+        idp.ms = watch.ms()
+
+
+async def _direct(ctx: ProbeContext, idp: IdpHost) -> None:
+    idp.lookup = await lookup(ctx, idp.host, idp.port, STEP_TIMEOUT)
+    if not idp.lookup.addresses:
+        idp.failed_stage, idp.problem = "dns", f"DNS: {idp.lookup.outcome} ({idp.lookup.error or 'no address'})"
+        return
+    problem = "no address"
+    for address in idp.lookup.addresses:
+        try:
+            async with asyncio.timeout(STEP_TIMEOUT):
+                reader, writer = await asyncio.open_connection(address, idp.port)
+        except OSError as exc:
+            outcome, errno_name = classify(exc)
+            text = f"no connection within {STEP_TIMEOUT:g} s" if isinstance(exc, TimeoutError) else str(exc)
+            problem = f"TCP {address}:{idp.port}: {outcome} ({errno_name or text})"
+            continue
+        idp.address = address
+        if idp.scheme != "https":
+            writer.close()
+            idp.reachable = True
+            return
+        shake = await handshake(reader, writer, _trust(ctx), idp.host, STEP_TIMEOUT)
+        if shake.ok:
+            idp.reachable, idp.tls_protocol = True, shake.protocol
+        else:
+            idp.failed_stage, idp.problem = "tls", f"TLS: {shake.verify_message or shake.error}"
+        return
+    idp.failed_stage, idp.problem = "tcp", problem
+
+
+def _trust(ctx: ProbeContext) -> ssl.SSLContext:
+    return workstation_context(ctx.config.ca_bundle)
+
+
+async def _through_proxy(ctx: ProbeContext, idp: IdpHost, url: str) -> None:
+    try:
+        async with client_for(ctx, timeout=STEP_TIMEOUT) as client:
+            response = await client.get(url)
+    except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+        idp.failed_stage, idp.problem = "proxy", f"through the proxy: {type(exc).__name__}: {exc}"
+        return
+    idp.reachable = response.status_code != 407
+    if not idp.reachable:
+        idp.failed_stage, idp.problem = "proxy", "the proxy demands authentication (407)"
+
+
+async def _published_keys(ctx: ProbeContext, profile: Profile | None, evidence: SsoEvidence) -> list[Finding]:
+    """Read the SAML metadata and OIDC discovery the profile names; findings for what blocks a login."""
+    saml_url = profile.saml_metadata_url if profile else None
+    oidc_url = profile.oidc_discovery_url if profile else None
+    findings: list[Finding] = []
+    down = {(h.host, h.port) for h in evidence.hosts if not h.reachable}
+    try:
+        client = client_for(ctx, timeout=STEP_TIMEOUT)
+    except (OSError, ssl.SSLError):
+        return findings
+    async with client:
+        if saml_url and _host_key(saml_url) not in down:
+            try:
+                evidence.saml = read_saml(saml_url, await fetch(ctx, client, saml_url))
+            except FetchFailed as exc:
+                evidence.saml = SamlMetadata(url=saml_url, error=str(exc))
+                if exc.server_side:
+                    findings.append(_document_unreachable("SAML metadata", str(exc)))
+            else:
+                expired = _expired(evidence.saml, ctx)
+                if expired is not None:
+                    findings.append(expired)
+        if oidc_url and _host_key(oidc_url) not in down:
+            try:
+                evidence.oidc = await read_oidc(ctx, client, oidc_url)
+            except FetchFailed as exc:
+                evidence.oidc = OidcDiscovery(url=oidc_url, error=str(exc))
+                if exc.server_side:
+                    findings.append(_document_unreachable("OpenID Connect discovery", str(exc)))
+    return findings
+
+
+def _host_key(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower(), parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _expired(saml: SamlMetadata, ctx: ProbeContext) -> Finding | None:
+    """A finding when every signing certificate the IdP publishes has expired (one valid one suffices)."""
+    now = ctx.now()
+    if not saml.certificates or any(c.not_after > now for c in saml.certificates):
+        return None
+    latest = max(saml.certificates, key=lambda c: c.not_after)
+    days = (now - latest.not_after).days
+    return Finding(
+        id="sso.idp_cert_expired", severity="critical",
+        summary=f"The identity provider's SAML signing certificate expired on {latest.not_after:%Y-%m-%d} "
+                f"({days} days ago), so the portal rejects its sign-ins.",
+        evidence=[f"SAML metadata: {saml.url}"] + [
+            f"signing certificate {c.subject}: valid {c.not_before.isoformat()} to {c.not_after.isoformat()}"
+            for c in saml.certificates
+        ],
+        data={"url": saml.url, "subject": latest.subject, "not_before": latest.not_before.isoformat(),
+              "not_after": latest.not_after.isoformat(), "checked_at": now.isoformat()},
+    )
+
+
+def _unreachable(hosts: list[IdpHost]) -> Finding:
+    first = hosts[0]
+    return Finding(
+        id="sso.idp_unreachable", severity="critical",
+        summary=f"The identity provider {first.host} cannot be reached from this workstation: {first.problem}.",
+        evidence=[f"{h.host}:{h.port} (seen in {', '.join(h.sources)}): {h.problem}" for h in hosts],
+        data={"hosts": [f"{h.host}:{h.port}" for h in hosts], "stage": first.failed_stage,
+              "problems": {f"{h.host}:{h.port}": h.problem for h in hosts}},
+    )
+
+
+def _document_unreachable(what: str, problem: str) -> Finding:
+    return Finding(
+        id="sso.idp_unreachable", severity="critical",
+        summary=f"The identity provider answers, but its {what} cannot be fetched: {problem}.",
+        evidence=[problem], data={"stage": "http", "problem": problem},
+    )

@@ -1,0 +1,235 @@
+"""The `tls` probe: the handshake and the certificate chain the workstation is shown.
+
+It connects the way the workstation's browser would (the address the `dns` probe
+pinned, or a CONNECT tunnel through the proxy that applies) and looks three ways:
+with the workstation's trust (OpenSSL's verdict, as a browser gets it), with trust
+alone (names and dates set aside), and, when a proxy applies, directly as well, so a
+certificate re-signed on the way shows up against the portal's own. Like sslyze's
+connectivity gate, it does not try when the portal is unreachable: a TLS error then
+would only repeat an earlier cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import partial
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+from pydantic import Field
+
+from probes.base import NOT_APPLICABLE, Evidence, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.net.tls_handshake import (
+    FailureKind,
+    handshake,
+    lenient_context,
+    trust_only_context,
+    workstation_context,
+)
+from probes.net.tunnel import TunnelError, open_tunnel
+from probes.tls.chain import CertificateInfo, names_host, read_certificate, read_chain
+from probes.tls.rules import judge, when
+
+__all__ = ["CertificateInfo", "TlsEvidence", "TlsProbe"]
+
+Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+Opener = Callable[[], Awaitable[Streams]]
+_CONNECT_FAILURES = ("network.refused", "network.unreachable")
+_HOSTNAME_CODES = (62, 64)  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+
+
+class TlsEvidence(Evidence):
+    """What the handshakes showed; `certificates` is the chain as the server sent it."""
+
+    host: str
+    port: int
+    checked_at: datetime
+    address: str | None = Field(default=None, description="address connected to, when direct")
+    proxy: str | None = Field(default=None, description="proxy the tunnel went through (no credentials)")
+    proxy_status: str | None = Field(default=None, description="the proxy's answer when it refused CONNECT")
+    protocol: str | None = None
+    cipher: str | None = None
+    alpn: str | None = None
+    handshake_ms: int | None = None
+    failure: FailureKind | None = Field(default=None, description="how the workstation's handshake failed")
+    handshake_error: str | None = None
+    verified: bool = Field(default=False, description="verification as the workstation does it passed")
+    verify_code: int | None = None
+    verify_message: str | None = None
+    trusted: bool | None = Field(default=None, description="the chain leads to a trusted root, names and dates aside")
+    trust_code: int | None = None
+    trust_message: str | None = None
+    hostname_matches: bool | None = None
+    server_protocol: str | None = Field(default=None, description="what the server speaks when the workstation fails")
+    server_cipher: str | None = None
+    certificates: list[CertificateInfo] = Field(default_factory=list)
+    direct_address: str | None = None
+    direct_certificate: CertificateInfo | None = Field(default=None, description="leaf seen bypassing the proxy")
+    direct_error: str | None = None
+    intercepted_by: str | None = None
+
+
+class TlsProbe:
+    """Handshake with the portal and judge the certificates it presents."""
+
+    name: ClassVar[str] = "tls"
+    depends_on: ClassVar[tuple[str, ...]] = ("dns", "network")
+
+    async def run(self, ctx: ProbeContext) -> ProbeResult:
+        watch = Stopwatch()
+        try:
+            result = await self._check(ctx)
+        except Exception as exc:  # a probe never raises out; the reason is its result
+            result = ProbeResult(name=self.name, status="error", reason=f"{type(exc).__name__}: {exc}")
+        result.duration_ms = watch.ms()
+        return result
+
+    async def _check(self, ctx: ProbeContext) -> ProbeResult:
+        target = ctx.target
+        if target.scheme != "https":
+            return ProbeResult(name=self.name, status="skip", reason=NOT_APPLICABLE,
+                               summary="not checked: the portal is served over plain http://; there is no TLS")
+        proxy = ctx.proxy.for_url(target.url)
+        gate = await _gate(ctx, proxy)
+        if gate:
+            return self._skip(gate)
+        step = ctx.answer_wait()
+        addresses = await ctx.addresses() or [target.host]
+        ev = TlsEvidence(host=target.host, port=target.port, checked_at=ctx.now(),
+                         proxy=_redact(proxy) if proxy else None)
+        opener: Opener = (
+            partial(open_tunnel, proxy, target.host, target.port, step)
+            if proxy else _Direct(addresses, target.port, step)
+        )
+        try:
+            await _observe(ev, opener, ctx, step)
+        except TunnelError as exc:
+            ev.proxy_status = exc.status_line or None
+            return self._skip(f"the proxy {ev.proxy} did not open a tunnel: {exc}", ev)
+        except (OSError, TimeoutError) as exc:
+            if proxy:
+                return self._skip(f"the proxy {ev.proxy} could not be reached: {_why(exc)}", ev)
+            return ProbeResult(name=self.name, status="error", evidence=ev,
+                               reason=f"no TCP connection to port {target.port}: {_why(exc)}")
+        if proxy:
+            await _look_direct(ev, _Direct(addresses, target.port, min(step, 3.0)), step)
+        expected = list(ctx.config.profile.expected_tls_issuers) if ctx.config.profile else []
+        findings = judge(ev, ctx.now(), ctx.config.tls_warning_days, expected)
+        for finding in findings:
+            if finding.id == "tls.intercepted":
+                ev.intercepted_by = finding.data.get("product") or finding.data.get("issuer")
+        summary = "; ".join(f.summary for f in findings) if findings else _healthy(ev)
+        return ProbeResult(name=self.name, status=status_from(findings), summary=summary,
+                           evidence=ev, findings=findings)
+
+    def _skip(self, reason: str, evidence: TlsEvidence | None = None) -> ProbeResult:
+        result = ProbeResult(name=self.name, status="skip", summary=f"not checked: {reason}", reason=reason)
+        if evidence is not None:
+            result.evidence = evidence
+        return result
+
+
+class _Direct:
+    """Opens TCP to the first address that answers, and sticks to it."""
+
+    def __init__(self, addresses: list[str], port: int, timeout: float) -> None:
+        self.addresses, self.port, self.timeout = addresses, port, timeout
+        self.address: str | None = None
+
+    async def __call__(self) -> Streams:
+        errors: list[str] = []
+        for address in [self.address] if self.address else self.addresses:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    streams = await asyncio.open_connection(address, self.port)
+            except (OSError, TimeoutError) as exc:
+                errors.append(f"{address}: {_why(exc)}")
+                continue
+            self.address = address
+            return streams
+        raise OSError("; ".join(errors))
+
+
+async def _gate(ctx: ProbeContext, proxy: str | None) -> str | None:
+    """Why not to try at all: nothing reaches the portal and no proxy would carry us there."""
+    if proxy:
+        return None
+    network = await ctx.result("network")
+    unreachable = network is not None and (
+        network.status == "skip" or any(f.id in _CONNECT_FAILURES for f in network.findings)
+    )
+    if network is not None and unreachable:
+        why = network.summary or network.reason or network.status
+        return f"the portal was not reachable over TCP (network: {why})"
+    dns = await ctx.result("dns")
+    if network is None and dns is not None and dns.status == "fail" and not ctx.target.is_ip_literal:
+        if not await ctx.addresses():
+            return f"the portal's name did not resolve (dns: {dns.summary or dns.status})"
+    return None
+
+
+async def _observe(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: float) -> None:
+    """The workstation's handshake, then trust alone or a lenient one, as its outcome asks."""
+    host, bundle = ctx.target.host, ctx.config.ca_bundle
+    main = await handshake(*await opener(), workstation_context(bundle), host, step)
+    if isinstance(opener, _Direct):
+        ev.address = opener.address
+    ev.protocol, ev.cipher, ev.alpn, ev.handshake_ms = main.protocol, main.cipher, main.alpn, main.ms
+    ev.verified, ev.verify_code, ev.verify_message = main.ok, main.verify_code, main.verify_message
+    chain = main.chain
+    if main.ok:
+        ev.trusted = True
+    elif main.failure == "verify":
+        trust = await handshake(*await opener(), trust_only_context(bundle), host, step)
+        if trust.failure in (None, "verify"):
+            ev.trusted = trust.ok
+        ev.trust_code, ev.trust_message = trust.verify_code, trust.verify_message or trust.error
+    elif main.failure == "timeout":  # connected, then silence: asking again would only wait as long again
+        ev.failure, ev.handshake_error = main.failure, f"connected, but no TLS answer within {step:g} s"
+    else:
+        ev.failure, ev.handshake_error = main.failure, main.error
+        lenient = await handshake(*await opener(), lenient_context(), host, step)
+        ev.server_protocol, ev.server_cipher = lenient.protocol, lenient.cipher
+        chain = chain or lenient.chain
+    ev.certificates = read_chain(chain)
+    if ev.certificates:
+        ev.hostname_matches = names_host(ev.certificates[0], host) and main.verify_code not in _HOSTNAME_CODES
+
+
+async def _look_direct(ev: TlsEvidence, direct: _Direct, step: float) -> None:
+    """The portal's own leaf, bypassing the proxy, when the network lets us reach it."""
+    try:
+        streams = await direct()
+    except OSError as exc:
+        ev.direct_error = str(exc)
+        return
+    ev.direct_address = direct.address
+    seen = await handshake(*streams, lenient_context(), ev.host, step)
+    if seen.chain:
+        ev.direct_certificate = read_certificate(seen.chain[0])
+    else:
+        ev.direct_error = seen.error
+
+
+def _healthy(ev: TlsEvidence) -> str:
+    leaf = ev.certificates[0] if ev.certificates else None
+    text = f"{ev.protocol} ({ev.cipher}) in {ev.handshake_ms} ms"
+    if leaf:
+        issuer = leaf.issuer_common_name or leaf.issuer
+        text += f"; certificate for {ev.host} issued by {issuer}, valid until {when(leaf.not_after)}"
+    return text + (f"; through the proxy {ev.proxy}" if ev.proxy else "")
+
+
+def _redact(url: str) -> str:
+    """The proxy URL without user name or password, for the report."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
