@@ -10,62 +10,39 @@ and a reason, which keeps "could not check" apart from "found a problem".
 
 from __future__ import annotations
 
+__all__ = [
+    "LEFT_OUT", "NOT_APPLICABLE", "CertificateValidity", "Credentials", "Evidence", "Finding", "NoEvidence", "Probe",
+    "ProbeContext", "ProbeResult", "ProbeStatus", "RunConfig", "Severity", "Stopwatch", "UndeclaredRead",
+    "enter_probe", "status_from",
+]
+
 import asyncio
-import contextlib
 import contextvars
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Protocol
+from typing import ClassVar, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, SerializeAsAny
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from probes.dns.evidence import DnsEvidence
+from probes.evidence import (
+    LEFT_OUT,
+    NOT_APPLICABLE,
+    CertificateValidity,
+    Evidence,
+    Finding,
+    NoEvidence,
+    ProbeStatus,
+    Severity,
+    Stopwatch,
+    status_from,
+)
 from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
+from probes.resources import RunResources
+from probes.result import ProbeResult
 from probes.target import Target
-
-ProbeStatus = Literal["pass", "warn", "fail", "skip", "error", "timeout"]
-Severity = Literal["critical", "warning"]
-
-# `ProbeResult.reason` of a skip the verdict must tell apart from "could not check"
-LEFT_OUT = "not selected"  # the user left the probe out (--only, --skip)
-NOT_APPLICABLE = "not applicable"  # nothing to look at (no TLS on an http:// portal)
-
-
-
-class Evidence(BaseModel):
-    """Base of every probe's typed evidence; subclasses declare their fields.
-
-    `extra="allow"` lets a report read back from JSON keep every field even where the
-    concrete evidence class is not known to the reader.
-    """
-
-    model_config = ConfigDict(extra="allow")
-
-
-class Finding(BaseModel):
-    """Something a probe saw that can explain a failed login, named by a contract cause id."""
-
-    id: str = Field(description="contract cause id, e.g. 'tls.cert_expired'")
-    severity: Severity
-    summary: str = Field(description="one sentence: what was seen, with the figures")
-    evidence: list[str] = Field(default_factory=list, description="facts behind it, quoted exactly")
-    data: dict[str, Any] = Field(
-        default_factory=dict, description="machine-readable facts the ranking reasons with"
-    )
-
-
-class ProbeResult(BaseModel):
-    """The attempt envelope: how the probe ended, and what it saw."""
-
-    name: str
-    status: ProbeStatus
-    duration_ms: int = 0
-    summary: str = ""
-    reason: str | None = Field(default=None, description="why the probe could not check, when it could not")
-    evidence: SerializeAsAny[Evidence] = Field(default_factory=Evidence)
-    findings: list[Finding] = Field(default_factory=list)
 
 
 class Credentials(BaseModel):
@@ -107,9 +84,18 @@ ANSWER_SHARE = 0.25  # of --timeout: the longest wait for a silent server (see P
 _budget_end: contextvars.ContextVar[float | None] = contextvars.ContextVar("probe_budget_end", default=None)
 
 
-def set_budget_end(loop_time: float) -> None:
-    """Called by the runner inside each probe's task: when (event-loop time) its budget runs out."""
-    _budget_end.set(loop_time)
+_running: contextvars.ContextVar[Probe | None] = contextvars.ContextVar("running_probe", default=None)
+E = TypeVar("E", bound=Evidence)
+
+
+class UndeclaredRead(Exception):
+    """A probe read another probe's result that its `depends_on` does not declare: a bug, caught in tests."""
+
+
+def enter_probe(probe: Probe, budget_end: float) -> None:
+    """Called by the runner inside each probe's task: which probe runs there, and when its budget runs out."""
+    _running.set(probe)
+    _budget_end.set(budget_end)
 
 
 def _utcnow() -> datetime:
@@ -130,13 +116,13 @@ class ProbeContext:
         config: RunConfig | None = None,
         proxy: ProxySettings | None = None,
         now: Callable[[], datetime] = _utcnow,
+        resources: RunResources | None = None,
     ) -> None:
         self.target = target
         self.config = config or RunConfig()
-        self.proxy = proxy if proxy is not None else ProxySettings.detect()
+        self.proxy = proxy if proxy is not None else ProxySettings()  # the engine detects the workstation's
         self.now = now
-        self.resources = contextlib.AsyncExitStack()
-        self.shared: dict[str, Any] = {}
+        self.resources = resources or RunResources()
         self._results: dict[str, asyncio.Future[ProbeResult]] = {}
 
     def expect(self, name: str) -> None:
@@ -153,11 +139,24 @@ class ProbeContext:
             future.set_result(result)
 
     async def result(self, name: str) -> ProbeResult | None:
-        """The result of probe `name` once it finished, or None when it is not in this run."""
+        """The result of probe `name` once it finished, or None when it is not in this run.
+
+        Inside a probe's task, only a probe its `depends_on` names can be read.
+        """
+        running = _running.get()
+        if running is not None and name not in running.depends_on:
+            raise UndeclaredRead(f"the {running.name} probe reads {name} but does not declare it in depends_on")
         future = self._results.get(name)
         if future is None:
             return None
         return await asyncio.shield(future)
+
+    async def evidence(self, kind: type[E]) -> E | None:
+        """The typed evidence of the probe that records `kind`, once it finished; None when absent."""
+        result = await self.result(kind.model_fields["probe"].default)
+        if result is None or not isinstance(result.evidence, kind):
+            return None
+        return result.evidence
 
     def answer_wait(self) -> float:
         """How long a server may stay silent (no ServerHello, no HTTP answer) before it counts as not answering.
@@ -168,16 +167,18 @@ class ProbeContext:
         """
         return self.time_left(max(1.0, self.config.timeout * ANSWER_SHARE))
 
-    def time_left(self, at_most: float) -> float:
-        """Seconds the running probe may still use, capped at `at_most`.
+    def time_left(self, at_most: float, keep: float = 0.0) -> float:
+        """Seconds the running probe may still use, capped at `at_most`, keeping `keep` seconds for itself.
 
-        A probe sizes its own timeouts with this, so that a portal which never answers is
-        reported by the probe (as a finding) before the runner has to cut it off (as a timeout).
+        Every wait inside a probe is sized with this (its budget is the probe's `budget`
+        share of the deadline), so that a portal which never answers is reported by the
+        probe (as a finding) before the runner has to cut it off (as a timeout). `keep`
+        holds back time for what must follow the wait: a screenshot, closing a browser.
         """
         end = _budget_end.get()
         if end is None:
             return at_most
-        return max(0.0, min(at_most, end - asyncio.get_running_loop().time()))
+        return max(0.0, min(at_most, end - asyncio.get_running_loop().time() - keep))
 
     async def unreachable(self) -> str | None:
         """Why not to fetch the login page: the network probe reached nothing and no proxy would carry it.
@@ -192,39 +193,15 @@ class ProbeContext:
 
     async def addresses(self) -> list[str] | None:
         """Addresses later connections must use, from the `dns` probe; None means let the OS resolve."""
-        dns = await self.result("dns")
-        if dns is None:
-            return None
-        pinned = getattr(dns.evidence, "addresses", None)
-        return list(pinned) if pinned else None
+        dns = await self.evidence(DnsEvidence)
+        return list(dns.addresses) if dns is not None and dns.addresses else None
 
 
 class Probe(Protocol):
-    """One probe: a name from the contract, the results it reads, and `run`."""
+    """One probe: a name from the contract, the results it reads, its share of the deadline, and `run`."""
 
     name: ClassVar[str]
     depends_on: ClassVar[tuple[str, ...]]
+    budget: ClassVar[float]  # its share of --timeout (the runner scales and caps it; see agent.engine.runner)
 
     async def run(self, ctx: ProbeContext) -> ProbeResult: ...
-
-
-class Stopwatch:
-    """Milliseconds since creation, for `duration_ms` and per-phase timings."""
-
-    def __init__(self) -> None:
-        self._start = time.perf_counter()
-
-    def ms(self) -> int:
-        return int((time.perf_counter() - self._start) * 1000)
-
-    def seconds(self) -> float:
-        return time.perf_counter() - self._start
-
-
-def status_from(findings: list[Finding]) -> ProbeStatus:
-    """`fail` when a finding blocks login, `warn` when one only degrades it, else `pass`."""
-    if any(f.severity == "critical" for f in findings):
-        return "fail"
-    if findings:
-        return "warn"
-    return "pass"

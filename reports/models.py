@@ -11,9 +11,11 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, Field
 
-from probes.base import ProbeResult, Severity
+from probes.base import ProbeResult
+from probes.evidence import Severity
 
 ReportStatus = Literal["ok", "warning", "critical", "unknown"]
+EXIT_CODES: Final[dict[str, int]] = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}  # the contract's
 SCHEMA_VERSION: Final = "1"
 
 
@@ -68,7 +70,10 @@ class Support(BaseModel):
     os: str
     portal_url: str | None = None
     resolved_addresses: list[str] = Field(default_factory=list)
-    browser: dict[str, Any] = Field(default_factory=dict, description="name, version, path")
+    browser: dict[str, Any] = Field(default_factory=dict, description="the browser the agent drove: name, version")
+    user_browsers: list[str] = Field(
+        default_factory=list, description="the browsers installed for the user, with versions (the user_browser probe)"
+    )
     error_text: list[str] = Field(default_factory=list, description="exact error messages seen")
     screenshot: str | None = None
     har: str | None = None

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from agent.engine import diagnosis as engine
-from probes.base import LEFT_OUT, NOT_APPLICABLE
+from probes.evidence import LEFT_OUT, NOT_APPLICABLE
 from probes.names import PATH_CHECKS
 from reports.models import Report
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from typing import Any
 
 from rich.console import Console
 
@@ -17,11 +16,12 @@ from agent.cli.options import Run
 from agent.cli.progress import Progress
 from agent.engine.diagnosis import diagnose
 from agent.engine.registry import select
+from probes.resources import RunResources
 from reports import json_report, text
 from reports.models import Report
 
 
-async def _diagnose_until_signalled(run: Run, progress: Progress, shared: dict[str, Any]) -> Report:
+async def _diagnose_until_signalled(run: Run, progress: Progress, resources: RunResources | None) -> Report:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed = []
@@ -33,21 +33,21 @@ async def _diagnose_until_signalled(run: Run, progress: Progress, shared: dict[s
             pass
     try:
         return await diagnose(run.target, run.config, only=run.only, skip=frozenset(run.skip),
-                              observer=progress, stop=stop, proxy=run.proxy, shared=shared)
+                              observer=progress, stop=stop, proxy=run.proxy, resources=resources)
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
 
 
-async def execute(run: Run, shared: dict[str, Any] | None = None) -> int:
+async def execute(run: Run, resources: RunResources | None = None) -> int:
     """Run the diagnosis and write its outputs; return the contract's exit code.
 
-    `shared` is handed to the run as it is (a Playwright driver already starting).
+    `resources` is handed to the run as it is (a Playwright driver already starting).
     """
     json_to_stdout = run.json_path == "-" or run.stdout_format != "text"
     human = Console(stderr=json_to_stdout, highlight=False)
     with Progress(human, select(run.only, run.skip)) as progress:
-        report = await _diagnose_until_signalled(run, progress, shared or {})
+        report = await _diagnose_until_signalled(run, progress, resources)
     document = json_report.render(report, run.secrets)
     if run.json_path is not None:
         json_report.write(document, run.json_path)

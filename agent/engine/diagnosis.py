@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
 
 from agent import __version__
 from agent.engine import registry, workstation
@@ -16,13 +15,18 @@ from agent.engine.causes import info
 from agent.engine.ranking import rank
 from agent.engine.runner import Observer, run_probes
 from agent.engine.verdict import decide, one_line
-from probes.base import LEFT_OUT, ProbeContext, ProbeResult, RunConfig
+from probes.base import ProbeContext, ProbeResult, RunConfig
+from probes.browser.evidence import BrowserEvidence
+from probes.dns.evidence import DnsEvidence
+from probes.evidence import LEFT_OUT
+from probes.login.evidence import LoginEvidence
 from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
+from probes.resources import RunResources
 from probes.target import Target
-from reports.models import Cause, Report, ReportStatus, Support, TargetInfo, ToolInfo
+from probes.user_browser.evidence import UserBrowserEvidence
+from reports.models import EXIT_CODES, Cause, Report, Support, TargetInfo, ToolInfo
 
-EXIT_CODES: dict[ReportStatus, int] = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 REPORT_MARGIN = 0.6  # seconds kept back from --timeout to rank, render and write the report
 
 CONTACT_ADVICE = {
@@ -41,20 +45,23 @@ async def diagnose(
     only: set[str] | None = None,
     skip: frozenset[str] = frozenset(),
     observer: Observer | None = None,
-    shared: dict[str, Any] | None = None,
+    resources: RunResources | None = None,
     proxy: ProxySettings | None = None,
     stop: asyncio.Event | None = None,
 ) -> Report:
-    """Diagnose `target` within `config.timeout` seconds and return the report."""
+    """Diagnose `target` within `config.timeout` seconds and return the report.
+
+    `resources` hands the run what a caller started ahead of it (a browser driver) or lends
+    it (a browser kept across runs); the run closes what it started itself.
+    """
     started = datetime.now(UTC)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
-    settings = proxy if proxy is not None else ProxySettings.detect()
-    ctx = ProbeContext(target, config, proxy=settings)
-    ctx.shared.update(shared or {})
+    settings = proxy if proxy is not None else await ProxySettings.detect()
+    ctx = ProbeContext(target, config, proxy=settings, resources=resources)
 
     names = registry.select(only, set(skip))
-    if {"browser", "login"} & set(names) and "browser" not in ctx.shared:
+    if {"browser", "login"} & set(names) and ctx.resources.lent_browser is None:
         from probes.web.driver import start_driver
 
         start_driver(ctx)  # the browser is the slowest step: its driver boots while the probes load
@@ -107,14 +114,13 @@ def support_section(
     finished: datetime,
 ) -> Support:
     """Gather what support asks for from the probes' evidence: browser, exact errors, screenshot, HAR."""
-    evidence = {r.name: r.evidence for r in results}
-    browser_ev = evidence.get("browser")
+    browser_ev = next((r.evidence for r in results if isinstance(r.evidence, BrowserEvidence)), None)
+    dns_ev = next((r.evidence for r in results if isinstance(r.evidence, DnsEvidence)), None)
+    users = next((r.evidence for r in results if isinstance(r.evidence, UserBrowserEvidence)), None)
     error_text: list[str] = []
     for result in results:
-        for text in getattr(result.evidence, "error_text", None) or []:
-            if text not in error_text:
-                error_text.append(text)
-    addresses = getattr(evidence.get("dns"), "addresses", None) or []
+        if isinstance(result.evidence, BrowserEvidence | LoginEvidence):
+            error_text += [t for t in result.evidence.error_text if t not in error_text]
     profile = config.profile
     roots = [c for c in causes if c.explained_by is None]
     advice = CONTACT_ADVICE[info(roots[0].id).owner] if roots else "Nothing found that blocks logging in."
@@ -124,11 +130,12 @@ def support_section(
         timezone=workstation.timezone_name(),
         os=workstation.os_description(),
         portal_url=target.url,
-        resolved_addresses=list(addresses),
-        browser=dict(getattr(browser_ev, "browser", None) or {}),
+        resolved_addresses=list(dns_ev.addresses) if dns_ev else [],
+        browser=dict(browser_ev.browser) if browser_ev else {},
+        user_browsers=list(users.support_browsers) if users else [],
         error_text=error_text,
-        screenshot=getattr(browser_ev, "screenshot", None),
-        har=getattr(browser_ev, "har", None),
+        screenshot=browser_ev.screenshot if browser_ev else None,
+        har=browser_ev.har if browser_ev else None,
         identifiers=dict(config.identifiers),
         identifiers_missing=[i for i in (profile.support_identifiers if profile else [])
                              if i not in config.identifiers],

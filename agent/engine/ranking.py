@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 
 from agent.engine.causes import info
-from probes.base import Finding, ProbeResult
+from probes.base import ProbeResult
+from probes.evidence import Finding
 from reports.models import Cause
 
 SYMPTOM_FACTOR = 0.4  # a symptom's confidence, relative to what it would be as a root cause
@@ -62,23 +63,21 @@ Condition = Callable[[Finding, Finding], bool]
 
 def _clock_explains_validity(root: Finding, symptom: Finding) -> bool:
     """A skewed clock explains a validity failure only if the certificate is valid at the true time."""
-    offset = root.data.get("offset_seconds")
-    not_before, not_after = symptom.data.get("not_before"), symptom.data.get("not_after")
-    local_now = symptom.data.get("checked_at") or root.data.get("checked_at")
-    if offset is None or not (not_before and not_after):
+    offset, validity = root.offset_seconds, symptom.validity
+    if offset is None or validity is None:
         return False
-    if local_now:
-        true_now = datetime.fromisoformat(local_now) - timedelta(seconds=float(offset))
-        return datetime.fromisoformat(not_before) <= true_now <= datetime.fromisoformat(not_after)
+    if validity.checked_at:
+        true_now = datetime.fromisoformat(validity.checked_at) - timedelta(seconds=offset)
+        return datetime.fromisoformat(validity.not_before) <= true_now <= datetime.fromisoformat(validity.not_after)
     # without the check time, the direction of the error must match: a clock ahead makes
     # certificates look expired, a clock behind makes them look not yet valid
     looks_expired = symptom.id in ("tls.cert_expired", "sso.idp_cert_expired", "tls.expiring_soon")
-    return (float(offset) > 0) == looks_expired
+    return (offset > 0) == looks_expired
 
 
 def _vpn_explains_network(root: Finding, symptom: Finding) -> bool:
-    """A VPN explains a connection failure only when the portal's route goes through it."""
-    return bool(root.data.get("routes_portal", True))
+    """A VPN explains a connection failure only when the portal's route goes through it (unknown counts)."""
+    return root.routes_portal is not False
 
 
 CONDITIONS: dict[tuple[str, str], Condition] = {
@@ -146,10 +145,7 @@ def _ultimate_root(cause_id: str, found: dict[str, _Merged]) -> str:
 
 
 def _confidence(merged: _Merged) -> float:
-    base = info(merged.finding.id).confidence
-    scale = merged.finding.data.get("confidence_scale")
-    if isinstance(scale, int | float):
-        base *= float(scale)
+    base = info(merged.finding.id).confidence * merged.finding.confidence_scale
     base = min(0.99, base + CORROBORATION_BONUS * (len(set(merged.probes)) - 1))
     if merged.explained_by is not None:
         base *= SYMPTOM_FACTOR
@@ -209,8 +205,7 @@ def _disprove(merged: _Merged) -> None:
 def _to_cause(merged: _Merged) -> Cause:
     finding = merged.finding
     entry = info(finding.id)
-    extra = finding.data.get("remediation")
-    remediation = list(extra) + entry.remediation if isinstance(extra, list) else list(entry.remediation)
+    remediation = finding.remediation + [step for step in entry.remediation if step not in finding.remediation]
     return Cause(
         id=finding.id,
         title=entry.title,

@@ -13,29 +13,51 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from probes.base import Probe, ProbeContext, ProbeResult, Stopwatch, set_budget_end
+from probes.base import Probe, ProbeContext, ProbeResult, enter_probe
+from probes.evidence import Stopwatch
 
-# Seconds each probe may take at the default 20 s deadline; they scale with --timeout.
-BUDGETS: dict[str, float] = {
-    "dns": 5, "network": 6, "proxy": 6, "tls": 8, "clock": 5, "http": 10,
-    "status_page": 6, "browser": 16, "sso": 10, "login": 18,
-}
 DEFAULT_TIMEOUT = 20.0
 CLEANUP_SECONDS = 1.5  # at most this long to close browsers and sockets after the deadline
 
 Observer = Callable[[str, ProbeResult | None], None]  # (probe name, result or None when it starts)
 
 
-def budget_for(name: str, timeout: float) -> float:
-    """The probe's budget, scaled with the run's timeout so a long deadline helps slow portals."""
-    return BUDGETS.get(name, 10.0) * max(1.0, timeout / DEFAULT_TIMEOUT)
+class DependencyCycle(Exception):
+    """The probes' `depends_on` declarations form a circle: no order could satisfy them."""
+
+
+def budget_for(probe: Probe, timeout: float) -> float:
+    """Seconds for `probe`: its share of the deadline, taken of at least the default 20 s.
+
+    A short --timeout does not shrink a probe below what it needs at the default (the
+    run's deadline still caps it); a long one gives slow portals more room.
+    """
+    return probe.budget * max(timeout, DEFAULT_TIMEOUT)
+
+
+def check_dependencies(probes: Sequence[Probe]) -> None:
+    """Raise DependencyCycle when the declared reads of the probes that run form a circle."""
+    reads = {p.name: [d for d in p.depends_on if d != p.name] for p in probes}
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            raise DependencyCycle(" -> ".join((*path[path.index(name):], name)))
+        if name in done or name not in reads:
+            return
+        for dependency in reads[name]:
+            visit(dependency, (*path, name))
+        done.add(name)
+
+    for name in reads:
+        visit(name, ())
 
 
 async def _run_one(probe: Probe, ctx: ProbeContext, budget: float, observer: Observer | None) -> ProbeResult:
     watch = Stopwatch()
     if observer:
         observer(probe.name, None)
-    set_budget_end(asyncio.get_running_loop().time() + budget)
+    enter_probe(probe, asyncio.get_running_loop().time() + budget)
     try:
         async with asyncio.timeout(budget):
             result = await probe.run(ctx)
@@ -67,11 +89,12 @@ async def run_probes(
 
     Setting `stop` (an interrupt) ends the run early the way the deadline does.
     """
+    check_dependencies(probes)
     for probe in probes:
         ctx.expect(probe.name)
     timeout = ctx.config.timeout
     tasks = [
-        asyncio.create_task(_run_one(p, ctx, min(budget_for(p.name, timeout), deadline), observer), name=p.name)
+        asyncio.create_task(_run_one(p, ctx, min(budget_for(p, timeout), deadline), observer), name=p.name)
         for p in probes
     ]
     stop = stop or asyncio.Event()

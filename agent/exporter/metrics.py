@@ -8,16 +8,15 @@ fresh registry, so one target's series never leak into another's answer.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from probes.base import ProbeResult
-from reports.models import Report
+from probes.clock.evidence import ClockEvidence
+from probes.dns.evidence import DnsEvidence
+from probes.http.evidence import HttpEvidence
+from probes.tls.evidence import TlsEvidence
+from reports.models import EXIT_CODES, Report
 
 PROBE_STATUSES = ("pass", "warn", "fail", "skip", "error", "timeout")
-STATUS_VALUES = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 
 
 def probe_answer(report: Report) -> bytes:
@@ -32,20 +31,23 @@ def probe_answer(report: Report) -> bytes:
     )
     gauge("probe_duration_seconds", "How long the diagnosis took").set(report.duration_ms / 1000)
     gauge("diagnose_status", "Overall status: 0 ok, 1 warning, 2 critical, 3 unknown (the exit code)").set(
-        STATUS_VALUES.get(report.status, 3)
+        EXIT_CODES.get(report.status, 3)
     )
     verdict = gauge("diagnose_verdict", "1 for the status the run earned, with the checks that could not check",
                     ("status", "unchecked"))
     verdict.labels(report.status, ",".join(u.probe for u in report.unchecked)).set(1)
-    evidence = {p.name: _evidence(p) for p in report.probes}
+    kinds = {type(p.evidence): p.evidence for p in report.probes}
+    dns, http, tls, clock = (kinds.get(k) for k in (DnsEvidence, HttpEvidence, TlsEvidence, ClockEvidence))
     facts = {
-        ("probe_dns_lookup_time_seconds", "Time the name lookup took"): _dns_seconds(evidence.get("dns")),
-        ("probe_http_status_code", "HTTP status of the login page's final answer"): _get(
-            evidence.get("http"), "final_status"),
-        ("probe_ssl_earliest_cert_expiry", "Earliest expiry of the presented chain, Unix time"): _earliest_expiry(
-            evidence.get("tls")),
-        ("diagnose_clock_offset_seconds", "Workstation clock minus the reference; positive = ahead"): _get(
-            evidence.get("clock"), "offset_seconds"),
+        ("probe_dns_lookup_time_seconds", "Time the name lookup took"):
+            _dns_seconds(dns) if isinstance(dns, DnsEvidence) else None,
+        ("probe_http_status_code", "HTTP status of the login page's final answer"):
+            http.final_status if isinstance(http, HttpEvidence) else None,
+        ("probe_ssl_earliest_cert_expiry", "Earliest expiry of the presented chain, Unix time"):
+            min((c.not_after.timestamp() for c in tls.certificates), default=None)
+            if isinstance(tls, TlsEvidence) else None,
+        ("diagnose_clock_offset_seconds", "Workstation clock minus the reference; positive = ahead"):
+            clock.offset_seconds if isinstance(clock, ClockEvidence) else None,
     }
     for (name, doc), value in facts.items():
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -102,34 +104,14 @@ class ExporterMetrics:
         return generate_latest(self.registry)
 
 
-def _evidence(result: ProbeResult) -> dict[str, Any]:
-    return result.evidence.model_dump(mode="python")
-
-
-def _get(evidence: dict[str, Any] | None, key: str) -> Any:
-    return None if evidence is None else evidence.get(key)
-
-
-def _dns_seconds(evidence: dict[str, Any] | None) -> float | None:
+def _dns_seconds(evidence: DnsEvidence) -> float | None:
     """The lookup that gave the addresses used: the named resolvers' first answer, else the system's."""
-    if not evidence:
-        return None
-    if evidence.get("mode") == "dns_servers":
-        for answer in evidence.get("resolvers") or []:
-            if isinstance(answer, dict) and answer.get("addresses"):
-                return answer.get("ms", 0) / 1000
-    system = evidence.get("system")
-    if isinstance(system, dict) and system.get("ms") is not None:
-        return system["ms"] / 1000
+    if evidence.mode == "dns_servers":
+        for answer in evidence.resolvers:
+            if answer.addresses:
+                return answer.ms / 1000
+    if evidence.system is not None and evidence.system.ms is not None:
+        return evidence.system.ms / 1000
     return None
 
 
-def _earliest_expiry(evidence: dict[str, Any] | None) -> float | None:
-    times = []
-    for cert in (evidence or {}).get("certificates") or []:
-        value = cert.get("not_after") if isinstance(cert, dict) else None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if isinstance(value, datetime):
-            times.append(value.timestamp())
-    return min(times) if times else None

@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.cli.main import Parser, UsageError
+from agent.cli.errors import Parser, UsageError
 from agent.engine.diagnosis import diagnose
 from agent.exporter import httpd, metrics
 from agent.exporter.config import ConfigError, Loaded, Monitored, load, parse_listen
 from agent.exporter.shared_browser import SharedBrowser
 from probes.base import RunConfig
+from probes.resources import RunResources
 from reports.models import Report
 
 SCRAPE_MARGIN = 0.5  # seconds kept back from Prometheus' scrape timeout, as blackbox_exporter does
@@ -167,9 +168,10 @@ class Exporter:
         try:
             loop = asyncio.get_running_loop()
             started = loop.time()
-            shared = await self.browser.lend(item, wait=config.timeout - MIN_RUN_SECONDS)
+            lent = await self.browser.lend(item, wait=config.timeout - MIN_RUN_SECONDS)
             config = config.model_copy(update={"timeout": config.timeout - (loop.time() - started)})
-            report = await diagnose(item.target, config, only=item.only, skip=item.skip, shared=shared)
+            report = await diagnose(item.target, config, only=item.only, skip=item.skip,
+                                    resources=RunResources(browser=lent))
         finally:
             self.metrics.in_flight.dec()
         self.metrics.runs.labels(item.name, report.status).inc()

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.exporter.config import Monitored
+
+if TYPE_CHECKING:
+    from probes.web.session import BrowserSession
 
 
 class SharedBrowser:
@@ -31,10 +34,10 @@ class SharedBrowser:
         own_flags = bool(config.dns_servers) or config.ca_bundle is not None or config.browser not in (None, choice)
         return uses_browser and not own_flags
 
-    async def lend(self, item: Monitored, wait: float) -> dict[str, Any]:
-        """`shared` for one run of `item`: the browser session when it may use it and it starts within `wait`."""
+    async def lend(self, item: Monitored, wait: float) -> BrowserSession | None:
+        """The browser for one run of `item`, when it may use it and it starts within `wait`; else None."""
         if not self.can_share(item, self.choice) or wait <= 0:
-            return {}
+            return None
         async with self._lock:
             if self._launch is None or self._dead(self._launch):
                 from probes.web.session import launch_shared
@@ -43,10 +46,10 @@ class SharedBrowser:
                 self._launch = asyncio.ensure_future(launch_shared(self.choice))
             launch = self._launch
         try:
-            session = await asyncio.wait_for(asyncio.shield(launch), wait)
+            session: BrowserSession = await asyncio.wait_for(asyncio.shield(launch), wait)
         except Exception:  # noqa: BLE001 - no browser to lend: the run launches its own and reports why
-            return {}
-        return {"browser": session}
+            return None
+        return session
 
     async def aclose(self) -> None:
         launch, self._launch = self._launch, None

@@ -1,5 +1,4 @@
-"""The `browser` probe: a real headless browser loading the login page."""
+"""The `browser` probe: a real headless browser loading the login page.
 
-from probes.browser.probe import BrowserProbe
-
-__all__ = ["BrowserProbe"]
+The probe is `probe.py`; `evidence.py` holds what it records, readable without loading the probe.
+"""

@@ -16,67 +16,38 @@ import base64
 import contextlib
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import BaseModel, Field
-
-from probes.base import Evidence, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.base import ProbeContext, ProbeResult
+from probes.browser.evidence import BrowserEvidence
 from probes.browser.rules import classify, maintenance_matches, summarize
-from probes.text.maintenance import MaintenanceMatch
+from probes.evidence import Stopwatch, status_from
 from probes.web.artifacts import artifact_path
 from probes.web.discovery import BrowserUnavailable
 from probes.web.har_redact import redact_or_remove
-from probes.web.page_checks import FORM_WAIT, find_wording, read_view, settle, wait_for_form
+from probes.web.page_checks import (
+    FORM_WAIT,
+    NAVIGATION_TIMEOUT,
+    find_wording,
+    read_view,
+    settle,
+    wait_for,
+    wait_for_form,
+)
 from probes.web.page_gate import unless_hung
 from probes.web.session import BrowserSession, get_browser
-from probes.web.watch import FailedRequest, PageWatch, bare_url, host_of, net_error
+from probes.web.watch import PageWatch, bare_url, host_of, net_error
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
 
-NAVIGATION_TIMEOUT = 10.0  # until the first answer of the login URL commits
-BUDGET_SHARE = 0.75  # of --timeout, from the launch to the last screenshot (the runner allows 16 s of 20)
-RESERVE = 1.0  # seconds kept back for the screenshot, the HAR and closing
 SCREENSHOT_TIMEOUT = 3.0
 ERROR_PAGE_WAIT = 2.0
 CLOSE_TIMEOUT = 3.0
 
 
-class CookieCheck(BaseModel):
-    enabled: bool | None = Field(default=None, description="navigator.cookieEnabled")
-    test_write: bool | None = Field(default=None, description="a test cookie written by script could be read back")
-    stored: int = Field(default=0, description="cookies the browser holds after the load")
-    rejected: list[str] = Field(default_factory=list, description="cookies a server set that the browser did not keep")
-
-
-class BrowserEvidence(Evidence):
-    browser: dict[str, str] = Field(default_factory=dict, description="name, version, path of the browser driven")
-    url: str = ""
-    final_url: str | None = None
-    final_host: str | None = None
-    main_status: int | None = None
-    redirect_chain: list[str] = Field(default_factory=list, description="top-frame documents, no query")
-    redirect_hosts: list[str] = Field(default_factory=list, description="hosts the top frame went through")
-    navigation_error: str | None = Field(default=None, description="Chromium's net::ERR_* name, or 'timeout'")
-    navigation_error_url: str | None = None
-    page_errors: list[str] = Field(default_factory=list, description="uncaught script errors")
-    console_errors: list[str] = Field(default_factory=list)
-    failed_requests: list[FailedRequest] = Field(default_factory=list)
-    login_form: str | None = Field(default=None, description="'password', 'identifier' (user name first) or None")
-    login_form_frame: str | None = None
-    login_form_usable: bool | None = Field(default=None, description="its field takes input and its button is "
-                                           "enabled (a button left disabled by a failed script is not)")
-    wording: dict[str, str] = Field(default_factory=dict, description="unsupported / enable_javascript / "
-                                    "enable_cookies -> the line of the page saying it")
-    maintenance: list[MaintenanceMatch] = Field(default_factory=list)
-    cookies: CookieCheck = Field(default_factory=CookieCheck)
-    screenshot: str | None = None
-    har: str | None = None
-    error_text: list[str] = Field(default_factory=list, description="exact error messages seen")
-    timings_ms: dict[str, int] = Field(default_factory=dict)
-
-
 class BrowserProbe:
     name: ClassVar[str] = "browser"
-    depends_on: ClassVar[tuple[str, ...]] = ("dns",)
+    depends_on: ClassVar[tuple[str, ...]] = ("dns", "network", "tls", "http")
+    budget: ClassVar[float] = 0.8  # of --timeout
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         watch = Stopwatch()
@@ -118,12 +89,6 @@ class BrowserProbe:
                            evidence=evidence, findings=findings, duration_ms=watch.ms())
 
 
-def time_left(ctx: ProbeContext, watch: Stopwatch, wanted: float, share: float = BUDGET_SHARE) -> float:
-    """`wanted` seconds, or fewer when the run's timeout leaves less (never under half a second)."""
-    left = ctx.config.timeout * share - watch.seconds() - RESERVE
-    return max(0.5, min(wanted, left))
-
-
 async def _load(ctx: ProbeContext, session: BrowserSession, evidence: BrowserEvidence, watch: Stopwatch) -> None:
     har = artifact_path(ctx, "browser", "har")
     context = await session.new_context(ctx, har)
@@ -142,12 +107,12 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
     context.set_default_timeout(FORM_WAIT * 1000)
     page = await context.new_page()
     events = PageWatch(page)
-    await _navigate(page, ctx.target.url, events, time_left(ctx, watch, NAVIGATION_TIMEOUT))
+    await _navigate(page, ctx.target.url, events, wait_for(ctx, NAVIGATION_TIMEOUT))
     evidence.timings_ms["commit"] = watch.ms()
     if events.navigation_error is not None:
         with contextlib.suppress(Exception):  # Chromium's own error page is what the user sees: let it show
             await page.wait_for_url(lambda url: url.startswith("chrome-error:"), timeout=ERROR_PAGE_WAIT * 1000)
-    shown = events.navigation_error is None and await wait_for_form(page, time_left(ctx, watch, FORM_WAIT))
+    shown = events.navigation_error is None and await wait_for_form(page, wait_for(ctx, FORM_WAIT))
     evidence.timings_ms["form" if shown else "settled"] = watch.ms()
     view, _, evidence.screenshot = await asyncio.gather(
         read_view(page), _record_cookies(context, events, evidence), _screenshot(ctx, page)
@@ -156,7 +121,7 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
     if shown and frame is not None and not frame.usable:
         # the field showed before the page's scripts ran (they often enable the button): look again once settled
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(settle(page), time_left(ctx, watch, FORM_WAIT))
+            await asyncio.wait_for(settle(page), wait_for(ctx, FORM_WAIT))
         view, evidence.screenshot = await asyncio.gather(read_view(page), _screenshot(ctx, page))
         evidence.login_form, frame = view.form()
     evidence.login_form_frame = bare_url(frame.url) if frame else None

@@ -18,14 +18,14 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from probes.base import Finding, Severity
+from probes.evidence import Finding, Severity
 from probes.profile import Profile
 from probes.text.maintenance import MaintenanceMatch, find_maintenance, sentences
 from probes.text.maintenance_window import current_or_next, find_windows
 from probes.web.watch import host_of
 
 if TYPE_CHECKING:
-    from probes.browser.probe import BrowserEvidence
+    from probes.browser.evidence import BrowserEvidence
 
 _DATA = Path(__file__).with_name("data") / "net_errors.toml"
 _BLOCKED_CONSOLE = ("Refused to load", "Refused to execute", "Refused to apply")

@@ -1,5 +1,4 @@
-"""The `clock` probe: the workstation's clock against NTP and the portal's Date header."""
+"""The `clock` probe: the workstation's clock against NTP and the portal's Date header.
 
-from probes.clock.probe import ClockProbe
-
-__all__ = ["ClockProbe"]
+The probe is `probe.py`; `evidence.py` holds what it records, readable without loading the probe.
+"""

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import BaseModel, Field
 
-from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.base import ProbeContext, ProbeResult
+from probes.clock.evidence import ClockEvidence, ClockReference, ClockSync
 from probes.clock.sntp import NtpAnswer, query
+from probes.evidence import Finding, Stopwatch, status_from
+from probes.http.evidence import HttpEvidence
 from probes.net.host_lookup import lookup
 from probes.net.httpclient import client_for
 from probes.target import is_ip
@@ -44,41 +46,12 @@ _SYNC_DATA = Path(__file__).with_name("data") / "clock_sync.toml"
 HTTP_WAIT_MARGIN = 0.5  # seconds of the budget kept to judge the NTP answers when the portal is slow
 
 
-class ClockReference(BaseModel):
-    """One reference's verdict: an NTP server or the portal's Date header."""
-
-    reference: str = Field(description="'ntp:HOST:PORT' or 'http-date'")
-    offset_seconds: float | None = Field(default=None, description="workstation minus reference")
-    delay_seconds: float | None = None
-    stratum: int | None = None
-    detail: str | None = None
-    error: str | None = None
-
-
-class ClockSync(BaseModel):
-    """How to check and fix clock synchronisation on this workstation's OS."""
-
-    os: str
-    check: list[str]
-    check_hint: str = ""
-    fix: list[str]
-    fix_hint: str = ""
-
-
-class ClockEvidence(Evidence):
-    references: list[ClockReference] = Field(default_factory=list)
-    offset_seconds: float | None = Field(default=None, description="workstation minus reference; + = ahead")
-    reference: str | None = None
-    local_time: str
-    timezone: str
-    sync: ClockSync | None = None
-
-
 class ClockProbe:
     """Compare the local clock with NTP servers and the portal's Date header."""
 
     name: ClassVar[str] = "clock"
-    depends_on: ClassVar[tuple[str, ...]] = ("http",)
+    depends_on: ClassVar[tuple[str, ...]] = ("dns", "http")
+    budget: ClassVar[float] = 0.25  # of --timeout
 
     def __init__(self, ntp_timeout: float = 1.5) -> None:
         self.ntp_timeout = ntp_timeout
@@ -103,7 +76,7 @@ class ClockProbe:
                            delay_seconds=a.delay_seconds, stratum=a.stratum, error=a.error)
             for a in answers
         ]
-        date = await portal_date(ctx, http.evidence if http is not None else None)
+        date = await portal_date(ctx, http)
         if date is not None:
             evidence.references.append(http_date_reference(*date))
         chosen = choose_reference(evidence.references)
@@ -136,11 +109,11 @@ async def _ask_ntp(ctx: ProbeContext, servers: list[tuple[str, int]], timeout: f
     return list(await asyncio.gather(*(one(host, port) for host, port in servers)))
 
 
-async def _http_result(ctx: ProbeContext) -> ProbeResult | None:
+async def _http_result(ctx: ProbeContext) -> HttpEvidence | None:
     """The http probe's result for its Date header, awaited no longer than this probe's own budget allows."""
     try:
         async with asyncio.timeout(max(0.0, ctx.time_left(60.0) - HTTP_WAIT_MARGIN)):
-            return await ctx.result("http")
+            return await ctx.evidence(HttpEvidence)
     except TimeoutError:
         return None
 
@@ -162,7 +135,7 @@ def choose_reference(references: list[ClockReference]) -> tuple[float, str] | No
     return None
 
 
-async def portal_date(ctx: ProbeContext, http_evidence: Evidence | None) -> tuple[str | None, float | None] | None:
+async def portal_date(ctx: ProbeContext, http: HttpEvidence | None) -> tuple[str | None, float | None] | None:
     """The portal's Date header and the local time it arrived: from the http probe, else asked here.
 
     When the http probe could not read an answer (most often because the certificate
@@ -170,10 +143,9 @@ async def portal_date(ctx: ProbeContext, http_evidence: Evidence | None) -> tupl
     with verification off: it is the only reference left when NTP is unreachable, and
     the question is what time the portal says, not whether to trust it.
     """
-    header = getattr(http_evidence, "date_header", None)
-    if header:
-        return header, getattr(http_evidence, "received_at_epoch", None)
-    if not getattr(http_evidence, "tls_rejected", False):
+    if http is not None and http.date_header:
+        return http.date_header, http.received_at_epoch
+    if http is not None and not http.tls_rejected:
         return None  # a portal that did not answer the http probe will not answer here either
     wait = ctx.time_left(3.0)
     try:
@@ -216,13 +188,7 @@ def skew_findings(evidence: ClockEvidence) -> list[Finding]:
         f"{r.reference}: " + (f"{r.offset_seconds:+.1f} s" if r.offset_seconds is not None else f"{r.error}")
         for r in evidence.references if r.reference != evidence.reference
     ]
-    data: dict[str, Any] = {
-        "offset_seconds": round(offset, 3), "reference": evidence.reference, "checked_at": evidence.local_time,
-        "remediation": [
-            "If sign-in codes from an authenticator app are refused, check the phone's clock too: "
-            "the codes come from the phone, so its time must be set automatically.",
-        ],
-    }
+    data: dict[str, Any] = {"reference": evidence.reference, "checked_at": evidence.local_time}
     if evidence.sync is not None:
         facts += [f"check ({evidence.sync.os}): {cmd}" for cmd in evidence.sync.check]
         facts += [f"fix ({evidence.sync.os}, as administrator): {cmd}" for cmd in evidence.sync.fix]
@@ -230,7 +196,9 @@ def skew_findings(evidence: ClockEvidence) -> list[Finding]:
     return [Finding(
         id="clock.skew", severity="critical" if critical else "warning",
         summary=f"the workstation clock is {describe_offset(offset)} ({evidence.reference}): {effect}",
-        evidence=facts, data=data,
+        evidence=facts, data=data, offset_seconds=round(offset, 3),
+        remediation=["If sign-in codes from an authenticator app are refused, check the phone's clock too: "
+                     "the codes come from the phone, so its time must be set automatically."],
     )]
 
 

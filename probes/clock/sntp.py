@@ -41,7 +41,7 @@ def to_ntp(seconds: float) -> bytes:
 def from_ntp(raw: bytes) -> float:
     """A 64-bit NTP timestamp as a Unix time (era 0)."""
     whole, fraction = struct.unpack("!II", raw)
-    return whole - NTP_EPOCH_OFFSET + fraction / 2**32
+    return float(whole - NTP_EPOCH_OFFSET + fraction / 2**32)
 
 
 class _Exchange(asyncio.DatagramProtocol):

@@ -1,5 +1,4 @@
-"""The `dns` probe: the portal's name through the system (hosts file included) and the configured resolvers."""
+"""The `dns` probe: the portal's name through the system (hosts file included) and the configured resolvers.
 
-from probes.dns.probe import DnsProbe
-
-__all__ = ["DnsProbe"]
+The probe is `probe.py`; `evidence.py` holds what it records, readable without loading the probe.
+"""

@@ -17,33 +17,13 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field
-
-from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.base import ProbeContext, ProbeResult
 from probes.dns import hosts_file, rules
-from probes.dns.hosts_file import HostsEntry
-from probes.net.resolvers import ServerAnswer, ask, system_resolvers
+from probes.dns.evidence import DnsEvidence, SystemAnswer
+from probes.evidence import Finding, Stopwatch, status_from
+from probes.net.resolvers import ask, system_resolvers
 
 SystemLookup = Callable[[str, int], Awaitable[list[str]]]
-
-
-class SystemAnswer(BaseModel):
-    """The operating system's own lookup of the name (getaddrinfo)."""
-
-    outcome: Literal["answer", "error", "timeout"]
-    addresses: list[str] = Field(default_factory=list)
-    error: str | None = None
-    ms: int = 0
-
-
-class DnsEvidence(Evidence):
-    host: str
-    mode: Literal["ip_literal", "system", "dns_servers"]
-    addresses: list[str] = Field(default_factory=list, description="what later probes connect to")
-    system: SystemAnswer | None = None
-    hosts_file: HostsEntry | None = None
-    resolvers: list[ServerAnswer] = Field(default_factory=list)
-    resolvers_from: Literal["dns_servers", "config", "os", "none"] = "none"
 
 
 async def getaddrinfo_addresses(host: str, port: int) -> list[str]:
@@ -57,6 +37,7 @@ class DnsProbe:
 
     name: ClassVar[str] = "dns"
     depends_on: ClassVar[tuple[str, ...]] = ()
+    budget: ClassVar[float] = 0.25  # of --timeout
 
     def __init__(
         self,

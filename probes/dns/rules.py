@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 
-from probes.base import Finding
+from probes.evidence import Finding
 from probes.net.resolvers import Outcome, ServerAnswer
 
 # The failure that names the finding when sources fail differently, most telling first.

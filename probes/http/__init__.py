@@ -1,5 +1,4 @@
-"""The `http` probe: the login URL's answers, status, redirects and maintenance banners."""
+"""The `http` probe: the login URL's answers, status, redirects and maintenance banners.
 
-from probes.http.probe import HttpProbe
-
-__all__ = ["HttpProbe"]
+The probe is `probe.py`; `evidence.py` holds what it records, readable without loading the probe.
+"""

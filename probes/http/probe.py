@@ -18,53 +18,20 @@ from typing import ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from pydantic import BaseModel, Field
 
-from probes.base import Evidence, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.base import ProbeContext, ProbeResult
+from probes.evidence import Stopwatch, status_from
+from probes.http.evidence import Hop, HttpEvidence
 from probes.http.rules import bad_answer, classify, no_answer
 from probes.net.httpclient import DEFAULT_TIMEOUT, client_for, describe_error, tls_error
 from probes.net.proxy_settings import redact
-from probes.text.maintenance import MaintenanceMatch, find_maintenance, with_windows
+from probes.text.maintenance import find_maintenance, with_windows
 from probes.text.page_text import read_page
 
 MAX_REDIRECTS = 10
 ANSWER_MARGIN = 0.5  # seconds kept from the budget to report a portal that never answers
 MAX_BODY = 1_000_000
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-class Hop(BaseModel):
-    """One request of the chain and what answered it."""
-
-    url: str
-    status: int | None = None
-    location: str | None = None
-    ms: int = 0
-    server: str | None = None
-    address: str | None = Field(default=None, description="peer connected to (the proxy, through one)")
-    error: str | None = None
-
-
-class HttpEvidence(Evidence):
-    url: str
-    proxy: str | None = Field(default=None, description="proxy that carried the login URL (no credentials)")
-    hops: list[Hop] = Field(default_factory=list)
-    redirect_hosts: list[str] = Field(default_factory=list, description="hosts the chain visited, in order")
-    loop_url: str | None = None
-    final_url: str | None = None
-    final_status: int | None = None
-    reason_phrase: str | None = None
-    response_ms: int | None = Field(default=None, description="time to the final answer's headers")
-    content_type: str | None = None
-    content_length: int | None = Field(default=None, description="body bytes received")
-    body_truncated: bool = False
-    retry_after: str | None = None
-    title: str | None = None
-    has_password_field: bool = False
-    maintenance: list[MaintenanceMatch] = Field(default_factory=list)
-    date_header: str | None = Field(default=None, description="the latest answer's Date header")
-    received_at_epoch: float | None = Field(default=None, description="local time.time() when it arrived")
-    tls_rejected: bool = Field(default=False, description="the fetch failed on the TLS handshake or certificate")
 
 
 class _Silent(Exception):
@@ -90,6 +57,7 @@ class HttpProbe:
 
     name: ClassVar[str] = "http"
     depends_on: ClassVar[tuple[str, ...]] = ("dns", "network")
+    budget: ClassVar[float] = 0.5  # of --timeout
 
     def __init__(self, timeout: float = DEFAULT_TIMEOUT, max_body: int = MAX_BODY) -> None:
         self.timeout = timeout
@@ -239,7 +207,6 @@ class HttpProbe:
             text = ""
         # an announced window that contains now is maintenance now; one already over is dropped
         evidence.maintenance = with_windows(find_maintenance(text), now)
-
 
 
 def _decode(body: bytes, encoding: str | None) -> str:

@@ -12,10 +12,10 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from probes.base import Finding
+from probes.evidence import Finding
 
 if TYPE_CHECKING:
-    from probes.http.probe import HttpEvidence
+    from probes.http.evidence import HttpEvidence
 
 
 # Final answers of the login URL that stop a login before any form is shown.
@@ -75,7 +75,7 @@ def no_answer(url: str, waited: float, partial: bool = False) -> Finding:
         summary=f"the portal accepts connections but {said}",
         evidence=[f"GET {url}: connected; {said.replace(f'GET {url} ', '')}",
                   "if the portal is known to be this slow, run again with a longer --timeout"],
-        data={"url": url, "waited_seconds": round(waited, 1), "hung": True, "partial": partial},
+        data={"url": url, "waited_seconds": round(waited, 1), "partial": partial}, hung=True,
     )
 
 
@@ -85,7 +85,7 @@ def bad_answer(url: str, error: str) -> Finding:
         id="portal.outage", severity="critical",
         summary=f"the portal's answer to GET {url} is broken: {error}",
         evidence=[f"GET {url}: {error}"],
-        data={"url": url, "error": error, "confidence_scale": 0.85},
+        data={"url": url, "error": error}, confidence_scale=0.85,
     )
 
 

@@ -1,5 +1,4 @@
-"""The `login` probe: a login attempt, only when credentials are given."""
+"""The `login` probe: a login attempt, only when credentials are given.
 
-from probes.login.probe import LoginProbe
-
-__all__ = ["LoginProbe"]
+The probe is `probe.py`; `evidence.py` holds what it records, readable without loading the probe.
+"""

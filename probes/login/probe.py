@@ -17,17 +17,24 @@ import contextlib
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import Field
-
-from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch
-from probes.browser.probe import NAVIGATION_TIMEOUT, time_left
+from probes.base import ProbeContext, ProbeResult
+from probes.evidence import Finding, Stopwatch
+from probes.login.evidence import LoginEvidence
 from probes.login.form import ATTRIBUTE, fill_and_submit, find_fields
 from probes.profile import Profile
 from probes.text.account_messages import Verdict, classify_lines, new_lines
 from probes.web.artifacts import artifact_path
 from probes.web.discovery import BrowserUnavailable
 from probes.web.har_redact import REDACTED, redact_or_remove
-from probes.web.page_checks import FORM_WAIT, NetworkQuiet, PageView, read_view, wait_for_form
+from probes.web.page_checks import (
+    FORM_WAIT,
+    NAVIGATION_TIMEOUT,
+    NetworkQuiet,
+    PageView,
+    read_view,
+    wait_for,
+    wait_for_form,
+)
 from probes.web.page_gate import unless_hung
 from probes.web.session import get_browser
 from probes.web.watch import bare_url, host_of, net_error
@@ -36,7 +43,6 @@ if TYPE_CHECKING:
     from playwright.async_api import Dialog, Page
 
 RESULT_WAIT = 10.0  # after submitting, at most this long for the portal's answer
-BUDGET_SHARE = 0.85  # of --timeout (the runner allows the login 18 s of 20)
 POLL = 0.25  # how often the page is read while it has not settled
 CAUSES = {
     "invalid_credentials": ("account.invalid_credentials", "the portal says the user name or password is wrong"),
@@ -46,27 +52,10 @@ CAUSES = {
 }
 
 
-class LoginEvidence(Evidence):
-    browser: dict[str, str] = Field(default_factory=dict)
-    url: str = ""
-    outcome: str | None = Field(default=None, description="success | mfa | invalid_credentials | locked | "
-                                "password_expired | rejected | unknown")
-    form_after: bool | None = Field(default=None, description="the password field was still there after submitting")
-    message: str | None = Field(default=None, description="the portal's words that decided the outcome")
-    matched: str | None = Field(default=None, description="the wording (pattern or profile phrase) that matched")
-    form: dict[str, str] = Field(default_factory=dict, description="how each field was found")
-    steps: list[str] = Field(default_factory=list)
-    final_url: str | None = None
-    final_host: str | None = None
-    error_text: list[str] = Field(default_factory=list, description="exact messages the portal showed")
-    screenshot: str | None = None
-    har: str | None = None
-    timings_ms: dict[str, int] = Field(default_factory=dict)
-
-
 class LoginProbe:
     name: ClassVar[str] = "login"
-    depends_on: ClassVar[tuple[str, ...]] = ("browser",)
+    depends_on: ClassVar[tuple[str, ...]] = ("dns", "tls", "http", "browser")
+    budget: ClassVar[float] = 0.9  # of --timeout
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         watch = Stopwatch()
@@ -144,13 +133,13 @@ async def _attempt(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch)
         page.on("dialog", lambda dialog: _dismiss(dialog, dialogs))
         from playwright.async_api import Error as PlaywrightError
 
-        navigation = time_left(ctx, watch, NAVIGATION_TIMEOUT, BUDGET_SHARE)
+        navigation = wait_for(ctx, NAVIGATION_TIMEOUT)
         try:
             await page.goto(ctx.target.url, wait_until="commit", timeout=navigation * 1000)
         except PlaywrightError as exc:  # the browser probe tells why; here there is just no form to fill
             evidence.error_text = [net_error(str(exc.message))]
             return
-        await wait_for_form(page, time_left(ctx, watch, FORM_WAIT, BUDGET_SHARE))
+        await wait_for_form(page, wait_for(ctx, FORM_WAIT))
         fields = await find_fields(page, profile)
         if fields is None:
             return
@@ -162,14 +151,14 @@ async def _attempt(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch)
         quiet = NetworkQuiet(page)
         evidence.steps.append(await fill_and_submit(fields, credentials.username, first_password))
         if fields.password is None:  # identifier-first: the password is asked on the next page
-            await wait_for_form(page, time_left(ctx, watch, FORM_WAIT, BUDGET_SHARE), quiet)
+            await wait_for_form(page, wait_for(ctx, FORM_WAIT), quiet)
             second = await find_fields(page, profile)
             if second is not None and second.password is not None:
                 before = (await read_view(page)).text
                 quiet = NetworkQuiet(page)
                 second.username = None  # given on the first step
                 evidence.steps.append(await fill_and_submit(second, None, password))
-        answer_wait = time_left(ctx, watch, RESULT_WAIT, BUDGET_SHARE)
+        answer_wait = wait_for(ctx, RESULT_WAIT)
         verdict, view = await _await_answer(page, before, dialogs, profile, quiet, answer_wait)
         evidence.timings_ms["answer"] = watch.ms()
         _decide(evidence, verdict, view, page.url, ctx.target.url, before, dialogs)

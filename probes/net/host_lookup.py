@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from probes.base import ProbeContext, Stopwatch
+from probes.evidence import Stopwatch
 from probes.net.resolvers import ask, server_label
 from probes.target import is_ip
+
+if TYPE_CHECKING:
+    from probes.base import ProbeContext
 
 LOOKUP_TIMEOUT = 3.0
 

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import os
 import ssl
+from typing import TYPE_CHECKING
 
 import certifi
 import httpx
 
-from probes.base import ProbeContext
-from probes.net.host_lookup import HostLookup, lookup
+from probes.net.host_lookup import lookup
+from probes.net.tls_handshake import lenient_context
 from probes.target import is_ip
+
+if TYPE_CHECKING:
+    from probes.base import ProbeContext
 
 DEFAULT_TIMEOUT = 8.0
 USER_AGENT = "diagnose (portal login diagnostics)"
@@ -32,14 +36,6 @@ def trust_context(ctx: ProbeContext) -> ssl.SSLContext:
     return context
 
 
-def lenient_context() -> ssl.SSLContext:
-    """Trusts anything: only for reading what a server says (its Date), never for judging it."""
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 def client_for(
     ctx: ProbeContext, url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT, verify: bool = True
 ) -> httpx.AsyncClient:
@@ -51,7 +47,7 @@ def client_for(
     right. A `ca_bundle` that cannot be read raises here (OSError, ssl.SSLError).
     `verify=False` is for the rare caller that must read an answer whatever the certificate.
     """
-    transport = RoutingTransport(ctx, trust_context(ctx) if verify else lenient_context(), timeout)
+    transport = RoutingTransport(ctx, trust_context(ctx) if verify else lenient_context(alpn=("http/1.1",)), timeout)
     return httpx.AsyncClient(
         transport=transport,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
@@ -118,7 +114,7 @@ class RoutingTransport(httpx.AsyncBaseTransport):
             return await self._ctx.addresses()
         if not self._ctx.config.dns_servers or is_ip(host):
             return None
-        resolved: dict[str, HostLookup] = self._ctx.shared.setdefault("resolved_hosts", {})
+        resolved = self._ctx.resources.resolved_hosts
         if host not in resolved:
             resolved[host] = await lookup(self._ctx, host, request.url.port or 443)
         found = resolved[host]

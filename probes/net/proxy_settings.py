@@ -8,6 +8,7 @@ a PAC file is recorded by URL, never evaluated.
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import ipaddress
 import os
@@ -80,12 +81,16 @@ class ProxySettings(BaseModel):
         )
 
     @classmethod
-    def detect(cls) -> ProxySettings:
-        """The environment's proxies when set, else the OS's: manual proxies, PAC URL, bypass list."""
+    async def detect(cls) -> ProxySettings:
+        """The environment's proxies when set, else the OS's: manual proxies, PAC URL, bypass list.
+
+        Reading the OS's settings may run a command (gsettings, scutil, netsh): it runs in a
+        worker thread, off the event loop.
+        """
         env = cls.from_environment()
         if env.proxies:
             return env
-        system = read_system_proxy()
+        system = await asyncio.to_thread(read_system_proxy)
         if system is None or not system.configured:
             return env
         return cls(

@@ -19,7 +19,7 @@ import dns.rcode
 import dns.resolver
 from pydantic import BaseModel, Field
 
-from probes.base import Stopwatch
+from probes.evidence import Stopwatch
 
 Outcome = Literal["answer", "nxdomain", "no_answer", "servfail", "refused", "timeout", "error"]
 

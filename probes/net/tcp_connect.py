@@ -16,7 +16,7 @@ from typing import Literal
 import psutil
 from pydantic import BaseModel
 
-from probes.base import Stopwatch
+from probes.evidence import Stopwatch
 
 ConnectOutcome = Literal["connected", "refused", "timeout", "no_route", "error"]
 
@@ -110,5 +110,5 @@ def interface_of(local_address: str) -> str | None:
         return None
     for name, addresses in table.items():
         if any(a.address.split("%", 1)[0] == wanted for a in addresses):
-            return name
+            return str(name)
     return None

@@ -13,13 +13,14 @@ import _ssl
 import asyncio
 import ssl
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import certifi
 
-from probes.base import Stopwatch
+from probes.evidence import Stopwatch
 
 ALPN = ["h2", "http/1.1"]
 _NO_CHECK_TIME = 0x200000  # X509_V_FLAG_NO_CHECK_TIME: dates are judged against the injected clock
@@ -61,8 +62,12 @@ def trust_only_context(ca_bundle: Path | None) -> ssl.SSLContext:
     return context
 
 
-def lenient_context() -> ssl.SSLContext:
-    """Verify nothing and accept every protocol and cipher OpenSSL still has."""
+def lenient_context(alpn: Sequence[str] = ALPN) -> ssl.SSLContext:
+    """Verify nothing and accept every protocol and cipher OpenSSL still has.
+
+    For looking at what a server says (its chain, its Date header), never for judging
+    it; `alpn` is what the client offers (an HTTP/1.1 client must not offer h2).
+    """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -70,7 +75,7 @@ def lenient_context() -> ssl.SSLContext:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         context.minimum_version = ssl.TLSVersion.TLSv1
-    context.set_alpn_protocols(ALPN)
+    context.set_alpn_protocols(list(alpn))
     return context
 
 

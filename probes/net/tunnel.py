@@ -22,6 +22,24 @@ class TunnelError(Exception):
         self.status_line = status_line
 
 
+def proxy_endpoint(proxy_url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a proxy URL; ports default as curl does (80, 443, 1080), for every caller."""
+    parts = urlsplit(proxy_url)
+    scheme = parts.scheme.lower()
+    default = {"http": 80, "https": 443}.get(scheme, 1080)
+    return scheme, parts.hostname or "", parts.port or default
+
+
+def proxy_request(proxy_url: str, first_line: str, headers: list[str]) -> bytes:
+    """A request to a proxy, with `Proxy-Authorization` from the URL's user and password when it has them."""
+    parts = urlsplit(proxy_url)
+    lines = [first_line, *headers]
+    if parts.username is not None:
+        token = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        lines.append("Proxy-Authorization: Basic " + base64.b64encode(token.encode()).decode("ascii"))
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
 async def open_tunnel(
     proxy_url: str, host: str, port: int, timeout: float = 5.0
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -30,18 +48,14 @@ async def open_tunnel(
     Raises TunnelError when the proxy answers anything but 2xx, OSError or TimeoutError
     when it cannot be reached. The caller owns the returned writer and closes it.
     """
-    parts = urlsplit(proxy_url)
-    if parts.scheme.lower() != "http" or not parts.hostname:
+    scheme, proxy_host, proxy_port = proxy_endpoint(proxy_url)
+    if scheme != "http" or not proxy_host:
         raise TunnelError(f"unsupported proxy URL {proxy_url!r}: only http:// proxies carry CONNECT here")
     authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
-    if parts.username is not None:
-        token = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        lines.append("Proxy-Authorization: Basic " + base64.b64encode(token.encode()).decode("ascii"))
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    request = proxy_request(proxy_url, f"CONNECT {authority} HTTP/1.1", [f"Host: {authority}"])
 
     async with asyncio.timeout(timeout):
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 8080)
+        reader, writer = await asyncio.open_connection(proxy_host, proxy_port)
         try:
             writer.write(request)
             await writer.drain()

@@ -1,5 +1,4 @@
-"""The `network` probe: TCP reachability of the portal, captive portals, the route taken."""
+"""The `network` probe: TCP reachability of the portal, captive portals, the route taken.
 
-from probes.network.probe import NetworkProbe
-
-__all__ = ["NetworkProbe"]
+The probe is `probe.py`; `evidence.py` holds what it records, readable without loading the probe.
+"""

@@ -9,13 +9,16 @@ nothing either way, so it is recorded as "could not check", never as a finding.
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 from pydantic import BaseModel
 
-from probes.base import Finding, ProbeContext, Stopwatch
+from probes.evidence import Finding, Stopwatch
 from probes.net.httpclient import client_for
+
+if TYPE_CHECKING:
+    from probes.base import ProbeContext
 
 CaptiveOutcome = Literal["open", "captive", "unexpected", "unreachable"]
 _BODY_LIMIT = 64 * 1024

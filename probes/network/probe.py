@@ -13,25 +13,13 @@ import asyncio
 import socket
 from typing import ClassVar, Literal
 
-from pydantic import Field
-
-from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.base import ProbeContext, ProbeResult
+from probes.evidence import Finding, Stopwatch, status_from
 from probes.net.tcp_connect import ConnectAttempt, connect
 from probes.network import captive_portal
-from probes.network.captive_portal import CaptiveCheck
+from probes.network.evidence import NetworkEvidence
 
 _DESCRIBE = {"refused": "refused", "timeout": "timed out", "no_route": "no route", "error": "failed"}
-
-
-class NetworkEvidence(Evidence):
-    host: str
-    port: int
-    addresses_from: Literal["dns", "system"]
-    attempts: list[ConnectAttempt] = Field(default_factory=list)
-    proxy: str | None = Field(default=None, description="the proxy that carries the portal's traffic, if any")
-    local_address: str | None = Field(default=None, description="source address of the route taken")
-    interface: str | None = Field(default=None, description="interface holding that source address")
-    captive: CaptiveCheck | None = None
 
 
 class NetworkProbe:
@@ -39,6 +27,7 @@ class NetworkProbe:
 
     name: ClassVar[str] = "network"
     depends_on: ClassVar[tuple[str, ...]] = ("dns",)
+    budget: ClassVar[float] = 0.3  # of --timeout
 
     def __init__(self, connect_timeout: float = 3.0, captive_timeout: float = 2.0) -> None:
         self.connect_timeout = connect_timeout

@@ -1,5 +1,4 @@
-"""The `proxy` probe: proxy settings (environment, system, PAC), the proxy path, VPN interfaces and routes."""
+"""The `proxy` probe: proxy settings (environment, system, PAC), the proxy path, VPN interfaces and routes.
 
-from probes.proxy.probe import ProxyProbe
-
-__all__ = ["ProxyProbe"]
+The probe is `probe.py`; `evidence.py` holds what it records, readable without loading the probe.
+"""

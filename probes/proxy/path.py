@@ -8,16 +8,15 @@ sent as Basic `Proxy-Authorization`, as curl does, and never recorded.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import re
 import socket
 import ssl
-from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel
 
-from probes.base import Stopwatch
+from probes.evidence import Stopwatch
+from probes.net.tunnel import proxy_endpoint, proxy_request
 from probes.target import Target
 
 _HEAD_LIMIT = 64 * 1024
@@ -39,14 +38,6 @@ class ProxyPath(BaseModel):
     auth_schemes: list[str] = []
     body_first_line: str | None = None
     error: str | None = None
-
-
-def proxy_endpoint(proxy_url: str) -> tuple[str, str, int]:
-    """(scheme, host, port) of a proxy URL; ports default as curl does (80, 443, 1080)."""
-    parts = urlsplit(proxy_url)
-    scheme = parts.scheme.lower()
-    default = {"http": 80, "https": 443}.get(scheme, 1080)
-    return scheme, parts.hostname or "", parts.port or default
 
 
 async def check_proxy_path(
@@ -130,11 +121,7 @@ def _request(proxy_url: str, target: Target) -> tuple[str, bytes]:
         line = f"GET {target.url} HTTP/1.1"
         headers = [f"Host: {target.origin.split('://', 1)[1]}", "Accept: */*", "Connection: close"]
     headers.append("User-Agent: diagnose")
-    parts = urlsplit(proxy_url)
-    if parts.username is not None:
-        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-        headers.append(f"Proxy-Authorization: Basic {base64.b64encode(pair).decode()}")
-    return line, "\r\n".join([line, *headers, "", ""]).encode()
+    return line, proxy_request(proxy_url, line, headers)
 
 
 async def _first_body_line(reader: asyncio.StreamReader, length: str | None, chunked: bool) -> str | None:

@@ -18,33 +18,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.base import ProbeContext, ProbeResult
+from probes.evidence import Finding, Stopwatch, status_from
 from probes.net.proxy_settings import ProxyDecision, redact
+from probes.proxy.evidence import ProxyEvidence
 from probes.proxy.path import ProxyPath, check_proxy_path
-from probes.proxy.vpn import InterfaceSeen, RouteSeen, check_vpn
+from probes.proxy.vpn import check_vpn
 
 PAC_TIMEOUT = 2.0
 RESOLVE_TIMEOUT = 2.0
 _FORWARD_BLOCK_STATUSES = (403, 451, 502, 504)
-
-
-class ProxyEvidence(Evidence):
-    """The proxy settings seen (credentials redacted), the decision for the portal, the path, VPNs."""
-
-    source: str = "none"
-    detail: str | None = None
-    variables: dict[str, str] = {}
-    proxies: dict[str, str] = {}
-    no_proxy: list[str] = []
-    pac_url: str | None = None
-    pac_check: str | None = None
-    auto_detect: bool = False
-    proxy_for_target: str | None = None
-    decision: str = ""
-    path: ProxyPath | None = None
-    interfaces: list[InterfaceSeen] = []
-    routes: list[RouteSeen] = []
-    notes: list[str] = []
 
 
 class ProxyProbe:
@@ -52,6 +35,7 @@ class ProxyProbe:
 
     name: ClassVar[str] = "proxy"
     depends_on: ClassVar[tuple[str, ...]] = ("dns",)
+    budget: ClassVar[float] = 0.3  # of --timeout
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         clock = Stopwatch()

@@ -12,7 +12,7 @@ import ipaddress
 
 from pydantic import BaseModel
 
-from probes.base import Finding
+from probes.evidence import Finding
 from probes.osinfo.commands import CommandError
 from probes.osinfo.interfaces import Interface, list_interfaces
 from probes.osinfo.routes import Route, interface_for, route_to

@@ -1,5 +1,4 @@
-"""The `sso` probe: the identity provider hosts the login goes through."""
+"""The `sso` probe: the identity provider hosts the login goes through.
 
-from probes.sso.probe import SsoProbe
-
-__all__ = ["SsoProbe"]
+The probe is `probe.py`; `evidence.py` holds what it records, readable without loading the probe.
+"""

@@ -13,12 +13,15 @@ import binascii
 import json
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 from cryptography import x509
 from pydantic import BaseModel, Field
 
-from probes.base import ProbeContext
+if TYPE_CHECKING:
+    from probes.base import ProbeContext
+
 
 _MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 _DS = "{http://www.w3.org/2000/09/xmldsig#}"

@@ -12,51 +12,32 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from typing import Any, ClassVar, Literal
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, Field
 
-from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
-from probes.net.host_lookup import HostLookup, lookup
+from probes.base import ProbeContext, ProbeResult
+from probes.browser.evidence import BrowserEvidence
+from probes.evidence import CertificateValidity, Finding, Stopwatch, status_from
+from probes.http.evidence import HttpEvidence
+from probes.net.host_lookup import lookup
 from probes.net.httpclient import client_for
 from probes.net.tcp_connect import classify
 from probes.net.tls_handshake import handshake, workstation_context
 from probes.profile import Profile
+from probes.sso.evidence import IdpHost, SsoEvidence
 from probes.sso.metadata import FetchFailed, OidcDiscovery, SamlMetadata, fetch, read_oidc, read_saml
 
 STEP_TIMEOUT = 4.0
-Stage = Literal["dns", "tcp", "tls", "proxy"]
-
-
-class IdpHost(BaseModel):
-    """One identity-provider host and how far a connection to it got."""
-
-    host: str
-    port: int
-    scheme: str = "https"
-    sources: list[str] = Field(default_factory=list, description="profile, http, browser")
-    lookup: HostLookup | None = None
-    address: str | None = None
-    tls_protocol: str | None = None
-    reachable: bool = False
-    failed_stage: Stage | None = None
-    problem: str | None = None
-    ms: int = 0
-
-
-class SsoEvidence(Evidence):
-    hosts: list[IdpHost] = Field(default_factory=list)
-    saml: SamlMetadata | None = None
-    oidc: OidcDiscovery | None = None
 
 
 class SsoProbe:
     """Check every identity-provider host, then the keys the provider publishes."""
 
     name: ClassVar[str] = "sso"
-    depends_on: ClassVar[tuple[str, ...]] = ("http", "browser")
+    depends_on: ClassVar[tuple[str, ...]] = ("dns", "http", "browser")
+    budget: ClassVar[float] = 0.5  # of --timeout
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         watch = Stopwatch()
@@ -71,9 +52,10 @@ class SsoProbe:
         known = list(hosts.values())
         early = [asyncio.create_task(check_host(ctx, h)) for h in known]  # start before the browser is done
         try:
-            for name in ("http", "browser"):
-                for url in _visited(await ctx.result(name)):
-                    _add(hosts, ctx, url, name)
+            for source, seen in (("http", await ctx.evidence(HttpEvidence)),
+                                 ("browser", await ctx.evidence(BrowserEvidence))):
+                for url in _visited(seen):
+                    _add(hosts, ctx, url, source)
             await asyncio.gather(*early, *(check_host(ctx, h) for h in hosts.values() if h not in known))
         finally:
             for task in early:
@@ -110,20 +92,17 @@ def _add(hosts: dict[tuple[str, int], IdpHost], ctx: ProbeContext, url: str, sou
         entry.sources.append(source)
 
 
-def _visited(result: ProbeResult | None) -> list[str]:
-    """URLs (or host names) another probe's redirect chain went through."""
-    if result is None:
+def _visited(evidence: HttpEvidence | BrowserEvidence | None) -> list[str]:
+    """URLs (or host names) the http probe's hops or the browser's redirect chain went through."""
+    if evidence is None:
         return []
-    evidence = result.evidence
-    urls = [_get(hop, "url") for hop in _get(evidence, "hops") or []] + list(_get(evidence, "redirect_chain") or [])
-    urls.append(_get(evidence, "final_url"))
+    if isinstance(evidence, HttpEvidence):
+        urls = [hop.url for hop in evidence.hops] + [evidence.final_url or ""]
+    else:
+        urls = [*evidence.redirect_chain, evidence.final_url or ""]
     if not any(urls):  # host names alone carry no port: only when no URL was recorded
-        urls = list(_get(evidence, "redirect_hosts") or [])
-    return [str(u) for u in urls if u]
-
-
-def _get(item: Any, name: str) -> Any:
-    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+        urls = list(evidence.redirect_hosts)
+    return [u for u in urls if u]
 
 
 async def check_host(ctx: ProbeContext, idp: IdpHost) -> None:
@@ -236,8 +215,9 @@ def _expired(saml: SamlMetadata, ctx: ProbeContext) -> Finding | None:
             f"signing certificate {c.subject}: valid {c.not_before.isoformat()} to {c.not_after.isoformat()}"
             for c in saml.certificates
         ],
-        data={"url": saml.url, "subject": latest.subject, "not_before": latest.not_before.isoformat(),
-              "not_after": latest.not_after.isoformat(), "checked_at": now.isoformat()},
+        data={"url": saml.url, "subject": latest.subject},
+        validity=CertificateValidity(not_before=latest.not_before.isoformat(),
+                                     not_after=latest.not_after.isoformat(), checked_at=now.isoformat()),
     )
 
 

@@ -1,5 +1,4 @@
-"""The `status_page` probe: the portal's status page, when one is known."""
+"""The `status_page` probe: the portal's status page, when one is known.
 
-from probes.status_page.probe import StatusPageProbe
-
-__all__ = ["StatusPageProbe"]
+The probe is `probe.py`; `evidence.py` holds what it records, readable without loading the probe.
+"""

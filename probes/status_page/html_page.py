@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
 
-from probes.base import Finding
+from probes.evidence import Finding
 from probes.text.maintenance import MaintenanceMatch, find_maintenance, sentences, with_windows
 
 _DATA = Path(__file__).with_name("data") / "status_page.toml"

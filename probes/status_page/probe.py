@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import json
 import ssl
-from typing import ClassVar, Literal
+from typing import ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from pydantic import Field
 
-from probes.base import Evidence, Finding, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.base import ProbeContext, ProbeResult
+from probes.evidence import Finding, Stopwatch, status_from
 from probes.net.httpclient import client_for, describe_error
+from probes.status_page.evidence import StatusPageEvidence
 from probes.status_page.html_page import wording_findings
-from probes.status_page.statuspage_api import Summary, looks_like_summary, read_summary, summary_findings
-from probes.text.maintenance import MaintenanceMatch
+from probes.status_page.statuspage_api import looks_like_summary, read_summary, summary_findings
 from probes.text.page_text import read_page
 
 TIMEOUT = 5.0
@@ -34,20 +34,12 @@ class StatusPageUnavailable(Exception):
     """The status page could not be read; the message says why, in one line."""
 
 
-class StatusPageEvidence(Evidence):
-    url: str
-    fetched: list[str] = Field(default_factory=list, description="each request: 'URL -> status'")
-    source: Literal["statuspage_api", "html"] | None = None
-    summary: Summary | None = None
-    sentences: list[str] = Field(default_factory=list, description="status and maintenance wording, quoted")
-    maintenance: list[MaintenanceMatch] = Field(default_factory=list, description="maintenance sentences, timed")
-
-
 class StatusPageProbe:
     """Read the status page's API, or its wording, and say what it announces."""
 
     name: ClassVar[str] = "status_page"
-    depends_on: ClassVar[tuple[str, ...]] = ()
+    depends_on: ClassVar[tuple[str, ...]] = ("dns",)
+    budget: ClassVar[float] = 0.3  # of --timeout
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         watch = Stopwatch()

@@ -15,7 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from probes.base import Finding
+from probes.evidence import Finding
+from probes.text.maintenance_window import Window
 
 SCHEDULED_HORIZON = timedelta(days=14)
 _OUTAGE = ("major_outage", "partial_outage")
@@ -163,9 +164,12 @@ def _outage(summary: Summary, evidence: list[str]) -> Finding | None:
 
 
 def _is_live(m: Maintenance, now: datetime) -> bool:
+    """In progress by its status, or its announced window (the one rule, `Window.state`) contains now."""
     if m.status in ("in_progress", "verifying"):
         return m.status == "in_progress" or m.scheduled_until is None or now < m.scheduled_until
-    return bool(m.scheduled_for and m.scheduled_until and m.scheduled_for <= now < m.scheduled_until)
+    if m.scheduled_for is None or m.scheduled_until is None:
+        return False
+    return Window(text=m.name, start=m.scheduled_for, end=m.scheduled_until).state(now) == "now"
 
 
 def _maintenance_line(m: Maintenance) -> str:

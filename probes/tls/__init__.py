@@ -1,5 +1,4 @@
-"""The `tls` probe: the handshake and the certificate chain the workstation is shown."""
+"""The `tls` probe: the handshake and the certificate chain the workstation is shown.
 
-from probes.tls.probe import TlsProbe
-
-__all__ = ["TlsProbe"]
+The probe is `probe.py`; `evidence.py` holds what it records, readable without loading the probe.
+"""

@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from functools import partial
 from typing import ClassVar
-from urllib.parse import urlsplit
 
-from pydantic import Field
-
-from probes.base import NOT_APPLICABLE, Evidence, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.base import ProbeContext, ProbeResult
+from probes.evidence import NOT_APPLICABLE, Stopwatch, status_from
+from probes.net.proxy_settings import redact
 from probes.net.tls_handshake import (
-    FailureKind,
     handshake,
     lenient_context,
     trust_only_context,
@@ -30,6 +27,7 @@ from probes.net.tls_handshake import (
 )
 from probes.net.tunnel import TunnelError, open_tunnel
 from probes.tls.chain import CertificateInfo, names_host, read_certificate, read_chain
+from probes.tls.evidence import TlsEvidence
 from probes.tls.rules import judge, when
 
 __all__ = ["CertificateInfo", "TlsEvidence", "TlsProbe"]
@@ -40,42 +38,12 @@ _CONNECT_FAILURES = ("network.refused", "network.unreachable")
 _HOSTNAME_CODES = (62, 64)  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
 
 
-class TlsEvidence(Evidence):
-    """What the handshakes showed; `certificates` is the chain as the server sent it."""
-
-    host: str
-    port: int
-    checked_at: datetime
-    address: str | None = Field(default=None, description="address connected to, when direct")
-    proxy: str | None = Field(default=None, description="proxy the tunnel went through (no credentials)")
-    proxy_status: str | None = Field(default=None, description="the proxy's answer when it refused CONNECT")
-    protocol: str | None = None
-    cipher: str | None = None
-    alpn: str | None = None
-    handshake_ms: int | None = None
-    failure: FailureKind | None = Field(default=None, description="how the workstation's handshake failed")
-    handshake_error: str | None = None
-    verified: bool = Field(default=False, description="verification as the workstation does it passed")
-    verify_code: int | None = None
-    verify_message: str | None = None
-    trusted: bool | None = Field(default=None, description="the chain leads to a trusted root, names and dates aside")
-    trust_code: int | None = None
-    trust_message: str | None = None
-    hostname_matches: bool | None = None
-    server_protocol: str | None = Field(default=None, description="what the server speaks when the workstation fails")
-    server_cipher: str | None = None
-    certificates: list[CertificateInfo] = Field(default_factory=list)
-    direct_address: str | None = None
-    direct_certificate: CertificateInfo | None = Field(default=None, description="leaf seen bypassing the proxy")
-    direct_error: str | None = None
-    intercepted_by: str | None = None
-
-
 class TlsProbe:
     """Handshake with the portal and judge the certificates it presents."""
 
     name: ClassVar[str] = "tls"
     depends_on: ClassVar[tuple[str, ...]] = ("dns", "network")
+    budget: ClassVar[float] = 0.4  # of --timeout
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         watch = Stopwatch()
@@ -98,7 +66,7 @@ class TlsProbe:
         step = ctx.answer_wait()
         addresses = await ctx.addresses() or [target.host]
         ev = TlsEvidence(host=target.host, port=target.port, checked_at=ctx.now(),
-                         proxy=_redact(proxy) if proxy else None)
+                         proxy=redact(proxy) if proxy else None)
         opener: Opener = (
             partial(open_tunnel, proxy, target.host, target.port, step)
             if proxy else _Direct(addresses, target.port, step)
@@ -220,15 +188,6 @@ def _healthy(ev: TlsEvidence) -> str:
         issuer = leaf.issuer_common_name or leaf.issuer
         text += f"; certificate for {ev.host} issued by {issuer}, valid until {when(leaf.not_after)}"
     return text + (f"; through the proxy {ev.proxy}" if ev.proxy else "")
-
-
-def _redact(url: str) -> str:
-    """The proxy URL without user name or password, for the report."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    netloc = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=netloc).geturl()
 
 
 def _why(exc: BaseException) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from probes.base import Finding
+from probes.evidence import CertificateValidity, Finding
 from probes.tls.chain import CertificateInfo
 from probes.tls.inspection import match_issuer
 
@@ -71,7 +71,8 @@ def _handshake_failure(ev: TlsEvidence) -> Finding:
         id="tls.handshake_failure", severity="critical",
         summary=f"The TLS handshake with {ev.host}:{ev.port} failed: {ev.handshake_error}.",
         evidence=facts,
-        data={"error": ev.handshake_error, "failure": ev.failure, "hung": ev.failure == "timeout",
+        hung=ev.failure == "timeout",
+        data={"error": ev.handshake_error, "failure": ev.failure,
               "server_protocol": ev.server_protocol, "server_cipher": ev.server_cipher},
     )
 
@@ -114,10 +115,7 @@ def _date_finding(
     cause: str, severity: str, leaf: CertificateInfo, position: int, cert: CertificateInfo,
     now: datetime, extra: dict[str, Any], summary: str,
 ) -> Finding:
-    data: dict[str, Any] = {
-        "not_before": _iso(leaf.not_before), "not_after": _iso(leaf.not_after),
-        "checked_at": _iso(now), "position": position, "subject": cert.subject, **extra,
-    }
+    data: dict[str, Any] = {"position": position, "subject": cert.subject, **extra}
     if position:
         data |= {"cert_not_before": _iso(cert.not_before), "cert_not_after": _iso(cert.not_after)}
     return Finding(
@@ -125,6 +123,8 @@ def _date_finding(
         summary=summary,
         evidence=[f"subject: {cert.subject}", f"valid from {_iso(cert.not_before)} to {_iso(cert.not_after)}",
                   f"checked at {_iso(now)} (this workstation's clock)"],
+        validity=CertificateValidity(not_before=_iso(leaf.not_before), not_after=_iso(leaf.not_after),
+                                     checked_at=_iso(now)),
         data=data,
     )
 

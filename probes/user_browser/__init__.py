@@ -1,5 +1,4 @@
-"""The `user_browser` probe: the user's own browsers and profiles, read without changing them."""
+"""The `user_browser` probe: the user's own browsers and profiles, read without changing them.
 
-from probes.user_browser.probe import UserBrowserProbe
-
-__all__ = ["UserBrowserProbe"]
+The probe is `probe.py`; `evidence.py` holds what it records, readable without loading the probe.
+"""

@@ -7,7 +7,6 @@ started; only when that is missing is the Linux executable asked with `--version
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
@@ -17,8 +16,6 @@ from probes.user_browser.extensions import Catalog
 from probes.user_browser.safe_read import Unreadable, read_json
 from probes.user_browser.site_patterns import Site
 from probes.user_browser.workstation import Workstation, browser_table
-
-_VERSION = re.compile(r"\d+(?:\.\d+){1,3}")
 
 
 def _chromium(key: str, title: str, user_data: Path, sites: list[Site], catalog: Catalog) -> BrowserInstall:
@@ -70,21 +67,3 @@ def find_installs(view: Workstation, sites: list[Site], catalog: Catalog) -> lis
     return found
 
 
-async def version_from_executable(path: str, timeout: float) -> str | None:
-    """`PATH --version` (Linux only: it prints and exits without a window), bounded by `timeout`."""
-    try:
-        process = await asyncio.create_subprocess_exec(
-            path, "--version", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
-        )
-    except OSError:
-        return None
-    try:
-        out, _ = await asyncio.wait_for(process.communicate(), max(timeout, 0.1))
-    except TimeoutError:
-        out = b""
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    match = _VERSION.search(out.decode(errors="replace"))
-    return match.group(0) if match else None

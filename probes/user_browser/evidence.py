@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from probes.base import Evidence
+from probes.evidence import Evidence
 
 Setting = Literal["allow", "block", "session_only", "ask"]
 
@@ -70,6 +70,7 @@ class PolicySet(BaseModel):
 
 
 class UserBrowserEvidence(Evidence):
+    probe: Literal["user_browser"] = "user_browser"
     hosts: list[str] = Field(default_factory=list, description="the portal's host, then the IdP hosts")
     browsers: list[BrowserInstall] = Field(default_factory=list)
     policies: list[PolicySet] = Field(default_factory=list)

@@ -11,7 +11,8 @@ import re
 import sys
 from typing import Any
 
-from probes.user_browser.workstation import RegistryDump
+RegistryDump = dict[str, dict[str, str | int]]  # key path -> value name -> data, as reg.exe exports it
+
 
 HIVES = ("HKLM", "HKCU")
 _LONG = {"HKEY_LOCAL_MACHINE": "HKLM", "HKEY_CURRENT_USER": "HKCU"}

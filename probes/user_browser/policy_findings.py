@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from probes.base import Finding, Severity
+from probes.evidence import Finding, Severity
 from probes.user_browser.evidence import PolicySet
 from probes.user_browser.safe_read import Unreadable, read_text
 from probes.user_browser.site_patterns import Site, best_match
@@ -26,13 +26,14 @@ _PROXY_MODES = {2: "fixed_servers", 3: "pac_script"}
 
 
 def _finding(policies: PolicySet, severity: Severity, summary: str, names: Sequence[str], fix: str,
-             **extra: Any) -> Finding:
+             confidence_scale: float = 1.0, **extra: Any) -> Finding:
     title = browser_table()[policies.browser]["title"]
     return Finding(
         id="browser.policy_blocked", severity=severity, summary=f"{title} policy: {summary}",
         evidence=[f"{n} = {policies.values.get(n)!r} ({policies.source})" for n in names if n in policies.values],
-        data={"browser": policies.browser, "source": policies.source, "policies": list(names),
-              "remediation": [f"Ask IT to change {title} policy {fix} (set in {policies.source})"]} | extra,
+        data={"browser": policies.browser, "source": policies.source, "policies": list(names)} | extra,
+        confidence_scale=confidence_scale,
+        remediation=[f"Ask IT to change {title} policy {fix} (set in {policies.source})"],
     )
 
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 import asyncio
 from typing import ClassVar
 
-from probes.base import Finding, ProbeContext, ProbeResult, Stopwatch, status_from
+from probes.base import ProbeContext, ProbeResult
+from probes.evidence import Finding, Stopwatch, status_from
 from probes.user_browser import policies, policy_findings, profile_findings
-from probes.user_browser.discovery import find_installs, version_from_executable
+from probes.user_browser.discovery import find_installs
 from probes.user_browser.evidence import BrowserInstall, PolicySet, UserBrowserEvidence
 from probes.user_browser.extensions import Catalog
 from probes.user_browser.site_patterns import Site
 from probes.user_browser.sites import crosses_sites, idp_site
 from probes.user_browser.workstation import Workstation, browser_table
+from probes.web.discovery import read_version
 
 
 def _collect(view: Workstation, sites: list[Site], catalog: Catalog) -> tuple[
@@ -39,6 +41,7 @@ class UserBrowserProbe:
 
     name: ClassVar[str] = "user_browser"
     depends_on: ClassVar[tuple[str, ...]] = ()
+    budget: ClassVar[float] = 0.3  # of --timeout
 
     def __init__(self, view: Workstation | None = None, catalog: Catalog | None = None) -> None:
         self.view = view or Workstation()
@@ -56,7 +59,7 @@ class UserBrowserProbe:
             installs, found, errors = await asyncio.to_thread(_collect, self.view, sites, self.catalog)
             for install in installs:
                 if install.version is None and install.executable and self.view.platform == "linux":
-                    install.version = await version_from_executable(install.executable, ctx.time_left(5.0))
+                    install.version = await read_version(install.executable, max(0.1, ctx.time_left(5.0)))
                     install.version_source = f"{install.executable} --version" if install.version else None
         except Exception as exc:  # a probe reports, it never raises
             reason = f"could not check: {type(exc).__name__}: {exc}"

@@ -1,14 +1,14 @@
 """Findings from the user's browsers and profiles: version, site settings, extensions.
 
 Each finding names the browser and profile ("Chromium, profile 'Work'") and says in
-`data["remediation"]` exactly which setting to change and where.
+`remediation` exactly which setting to change and where.
 """
 
 from __future__ import annotations
 
 import re
 
-from probes.base import Finding
+from probes.evidence import Finding
 from probes.user_browser.evidence import BrowserInstall, ProfileInfo, SiteSettings
 from probes.user_browser.extensions import MAY_INTERFERE_SCALE
 from probes.user_browser.workstation import browser_table
@@ -41,9 +41,9 @@ def version_findings(browser: BrowserInstall, minimums: dict[str, str]) -> list[
         id="browser.unsupported", severity="critical",
         summary=f"{browser.title} {browser.version} is older than the portal supports (minimum {minimum})",
         evidence=[f"{browser.title} version {browser.version} ({browser.version_source})"],
-        data={"browser": browser.key, "version": browser.version, "minimum": minimum,
-              "remediation": [f"Update {browser.title} to version {minimum} or later "
-                              f"({_settings_url(browser.key, 'help')} shows the version and updates it)"]},
+        data={"browser": browser.key, "version": browser.version, "minimum": minimum},
+        remediation=[f"Update {browser.title} to version {minimum} or later "
+                     f"({_settings_url(browser.key, 'help')} shows the version and updates it)"],
     )]
 
 
@@ -69,15 +69,14 @@ def site_findings(browser: BrowserInstall, profile: ProfileInfo, cross_site: lis
                 id="browser.javascript_disabled", severity="critical",
                 summary=f"{label} has JavaScript off for {site.host}",
                 evidence=[f"javascript: block ({site.sources.get('javascript')})"],
-                data=base | {"remediation": [
-                    _exception_fix(browser, profile, site, "javascript", "content/javascript")]},
+                data=base, remediation=[_exception_fix(browser, profile, site, "javascript", "content/javascript")],
             ))
         if site.cookies == "block":
             found.append(Finding(
                 id="browser.cookies_blocked", severity="critical",
                 summary=f"{label} blocks cookies for {site.host}",
                 evidence=[f"cookies: block ({site.sources.get('cookies')})"],
-                data=base | {"remediation": [_exception_fix(browser, profile, site, "cookies", "content/siteData")]},
+                data=base, remediation=[_exception_fix(browser, profile, site, "cookies", "content/siteData")],
             ))
         popup_source = site.sources.get("popups", "")
         if site.popups == "block" and not popup_source.endswith("default"):
@@ -85,7 +84,7 @@ def site_findings(browser: BrowserInstall, profile: ProfileInfo, cross_site: lis
                 id="browser.popups_blocked", severity="warning",
                 summary=f"{label} blocks pop-ups for {site.host} ({popup_source})",
                 evidence=[f"popups: block ({popup_source})"],
-                data=base | {"remediation": [_exception_fix(browser, profile, site, "popups", "content/popups")]},
+                data=base, remediation=[_exception_fix(browser, profile, site, "popups", "content/popups")],
             ))
     if profile.third_party_cookies_blocked and cross_site:
         page = "cookies" if browser.key != "firefox" else ""
@@ -93,10 +92,10 @@ def site_findings(browser: BrowserInstall, profile: ProfileInfo, cross_site: lis
             id="browser.cookies_blocked", severity="warning",
             summary=f"{label} blocks third-party cookies, and the sign-in crosses sites ({', '.join(cross_site)})",
             evidence=["third-party cookies: blocked"],
-            data={"browser": browser.key, "profile": profile.dir_name, "hosts": cross_site,
-                  "confidence_scale": THIRD_PARTY_SCALE,
-                  "remediation": [f"In {label}: open {_settings_url(browser.key, page).rstrip('/')} and allow "
-                                  f"third-party cookies for {', '.join(cross_site)} (sites allowed to use them)"]},
+            data={"browser": browser.key, "profile": profile.dir_name, "hosts": cross_site},
+            confidence_scale=THIRD_PARTY_SCALE,
+            remediation=[f"In {label}: open {_settings_url(browser.key, page).rstrip('/')} and allow "
+                         f"third-party cookies for {', '.join(cross_site)} (sites allowed to use them)"],
         ))
     return found
 
@@ -108,16 +107,12 @@ def extension_findings(browser: BrowserInstall, profile: ProfileInfo) -> list[Fi
         return []
     names = ", ".join(f"{e.name} ({e.id})" for e in flagged)
     page = "about:addons" if browser.key == "firefox" else f"{_SCHEME.get(browser.key, 'chrome')}://extensions"
-    data: dict[str, object] = {
-        "browser": browser.key, "profile": profile.dir_name, "extensions": [e.id for e in flagged],
-        "remediation": [f"In {where(browser, profile)}: open {page} and turn off {e.name}, "
-                        f"or allow the portal in its settings, then reload the login page" for e in flagged],
-    }
-    if not any(e.known for e in flagged):
-        data["confidence_scale"] = MAY_INTERFERE_SCALE
     return [Finding(
         id="browser.extension_interference", severity="warning",
         summary=f"{where(browser, profile)} has extensions that can block or rewrite the login: {names}",
         evidence=[f"{e.name} {e.version or ''}: {e.flagged}".replace("  ", " ") for e in flagged],
-        data=data,
+        data={"browser": browser.key, "profile": profile.dir_name, "extensions": [e.id for e in flagged]},
+        confidence_scale=1.0 if any(e.known for e in flagged) else MAY_INTERFERE_SCALE,
+        remediation=[f"In {where(browser, profile)}: open {page} and turn off {e.name}, "
+                     f"or allow the portal in its settings, then reload the login page" for e in flagged],
     )]

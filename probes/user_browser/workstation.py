@@ -16,10 +16,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from probes.user_browser.os_windows import RegistryDump
+
 DATA = Path(__file__).with_name("data")
 
 # key path ("HKLM\\SOFTWARE\\Policies\\Google\\Chrome\\URLBlocklist") -> value name -> value
-RegistryDump = dict[str, dict[str, str | int]]
 
 
 @cache
@@ -31,7 +32,7 @@ def browser_table() -> dict[str, dict[str, Any]]:
 
 
 def _live_registry(keys: list[str]) -> RegistryDump:
-    from probes.user_browser.os_windows import read_registry
+    from probes.user_browser.os_windows import read_registry  # winreg exists on Windows alone
 
     return read_registry(keys)
 

@@ -10,32 +10,33 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from probes.base import ProbeContext
+if TYPE_CHECKING:
+    from probes.base import ProbeContext
+
 
 
 def artifact_dir(ctx: ProbeContext) -> Path:
     """The run's folder for support files, created on first use and the same for every probe."""
-    known = ctx.shared.get("artifact_dir")
-    if isinstance(known, Path):
-        return known
+    resources = ctx.resources
+    if resources.artifact_dir is not None:
+        return resources.artifact_dir
     stamp = _stamp(ctx)
     if ctx.config.output_dir is not None:
         folder = Path(ctx.config.output_dir)
         folder.mkdir(parents=True, exist_ok=True)
     else:
         folder = Path(tempfile.mkdtemp(prefix=f"diagnose-{stamp}-"))
-    ctx.shared["artifact_dir"] = folder
-    ctx.shared.setdefault("artifact_stamp", stamp)
+    resources.artifact_dir, resources.artifact_stamp = folder, stamp
     return folder
 
 
 def artifact_path(ctx: ProbeContext, probe: str, suffix: str) -> Path:
     """`<folder>/<probe>-<run start>.<suffix>`, e.g. `browser-20240501T101500Z.png`."""
     folder = artifact_dir(ctx)
-    stamp = ctx.shared.get("artifact_stamp") or _stamp(ctx)
-    return folder / f"{probe}-{stamp}.{suffix.lstrip('.')}"
+    return folder / f"{probe}-{_stamp(ctx)}.{suffix.lstrip('.')}"
 
 
 def _stamp(ctx: ProbeContext) -> str:
-    return str(ctx.shared.get("artifact_stamp") or ctx.now().strftime("%Y%m%dT%H%M%SZ"))
+    return ctx.resources.artifact_stamp or ctx.now().strftime("%Y%m%dT%H%M%SZ")

@@ -3,10 +3,10 @@
 Starting the driver (a Node.js process) is a good part of the browser's start-up, and
 needs nothing from the run, so a caller may start it before anything else: with
 `spawn_driver()` before the run's context exists (then handing the future over in
-`ctx.shared[KEY]`), or with `start_driver(ctx)` before loading the probes. The browser
-launch picks it up. This module stays light to import for that reason. Stopping the
-driver closes every browser it launched, so the cleanup registered here, on
-`ctx.resources`, is what guarantees that no Chromium outlives the run, on the deadline
+`RunResources(driver=...)`), or with `start_driver(ctx)` before loading the probes. The
+browser launch picks it up. This module stays light to import for that reason. Stopping
+the driver closes every browser it launched, so the cleanup registered on
+`ctx.resources` is what guarantees that no Chromium outlives the run, on the deadline
 and on interrupts too.
 """
 
@@ -21,14 +21,12 @@ if TYPE_CHECKING:
 
     from probes.base import ProbeContext
 
-KEY = "browser_driver"
-_STOPPING = "browser_driver_stop_registered"
 DRIVER_WAIT = 3.0  # how long cleanup waits for a driver still starting, to stop it cleanly
 STOP_TIMEOUT = 1.2  # for the driver to close its browsers and exit
 
 
 def spawn_driver() -> asyncio.Future[Playwright]:
-    """Start a driver now; whoever holds the future stops it (or hands it to a run in `ctx.shared[KEY]`)."""
+    """Start a driver now; whoever holds the future stops it (or hands it to a run's `RunResources`)."""
     from playwright.async_api import async_playwright  # imported late: only runs with a browser pay for it
 
     return asyncio.ensure_future(async_playwright().start())
@@ -42,11 +40,7 @@ async def let_start(turns: int = 3) -> None:
 
 def start_driver(ctx: ProbeContext) -> asyncio.Future[Playwright]:
     """The run's driver, the one handed over or one started now; its stop is registered once, on `ctx.resources`."""
-    driver: asyncio.Future[Playwright] = ctx.shared.get(KEY) or spawn_driver()
-    if not ctx.shared.get(_STOPPING):
-        ctx.shared[KEY], ctx.shared[_STOPPING] = driver, True
-        ctx.resources.push_async_callback(stop_driver, driver)
-    return driver
+    return ctx.resources.driver_started(spawn_driver, stop_driver)
 
 
 async def stop_driver(starting: asyncio.Future[Playwright]) -> None:

@@ -24,13 +24,13 @@ import os
 import ssl
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from probes.base import ProbeContext
+from probes.http.evidence import HttpEvidence
 from probes.net.host_lookup import lookup
 from probes.net.httpclient import trust_context
 from probes.target import is_ip
@@ -39,6 +39,9 @@ BASE_ARGS = (
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--no-first-run", "--disable-gpu", "--disable-quic",
 )
+
+if TYPE_CHECKING:
+    from probes.base import ProbeContext
 HTTP_WAIT = 2.0  # how long the launch waits for the http probe's redirect hosts
 HANDSHAKE_TIMEOUT = 3.0
 CLOSE_WAIT = 0.5
@@ -102,9 +105,9 @@ async def _other_hosts(ctx: ProbeContext) -> list[str]:
     hosts = [h.rpartition(":")[0] or h for h in idp_hosts]
     http = None
     with contextlib.suppress(TimeoutError):
-        http = await asyncio.wait_for(ctx.result("http"), HTTP_WAIT)
+        http = await asyncio.wait_for(ctx.evidence(HttpEvidence), HTTP_WAIT)
     if http is not None:
-        hosts += list(getattr(http.evidence, "redirect_hosts", None) or [])
+        hosts += http.redirect_hosts
     return list(dict.fromkeys(h.lower() for h in hosts if h))
 
 

@@ -22,8 +22,12 @@ from pydantic import BaseModel, Field
 if TYPE_CHECKING:
     from playwright.async_api import Frame, Page
 
+    from probes.base import ProbeContext
+
 PASSWORD = "input[type=password]"
 FORM_WAIT = 8.0  # after the page commits, at most this long for a password field or a settled page
+NAVIGATION_TIMEOUT = 10.0  # at most, until the first answer of the login URL commits
+RESERVE = 1.0  # seconds a page's probe keeps back for the screenshot, the HAR and closing the context
 _DATA = Path(__file__).with_name("data") / "browser_wording.toml"
 _EVAL_TIMEOUT = 2.0
 MAX_TEXT = 20_000
@@ -238,3 +242,8 @@ def find_wording(text: str) -> dict[str, str]:
                 found[kind] = quote_line(text, match)
                 break
     return found
+
+
+def wait_for(ctx: ProbeContext, wanted: float) -> float:
+    """`wanted` seconds, or what the probe's budget leaves once RESERVE is kept (never under half a second)."""
+    return max(0.5, ctx.time_left(wanted, keep=RESERVE))

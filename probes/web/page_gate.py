@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from probes.base import ProbeContext
+if TYPE_CHECKING:
+    from probes.base import ProbeContext
+
 
 T = TypeVar("T")
 GRACE = 0.5  # seconds the page still gets once a hang is named: an answer may be just arriving
@@ -31,7 +33,7 @@ async def hang_found(ctx: ProbeContext) -> str | None:
             if result is None:
                 continue
             for finding in result.findings:
-                if finding.data.get("hung"):
+                if finding.hung:
                     return f"{result.name}: {finding.summary}"
         return None
     finally:

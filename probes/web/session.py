@@ -4,8 +4,8 @@ Starting Playwright's driver and Chromium is the slowest step of a diagnosis, so
 first probe that needs the browser launches it at once, while the network probes run,
 and the other awaits the same launch. Each probe then works in a fresh context.
 
-A caller that keeps one browser across runs (the exporter) puts its own
-`BrowserSession` in `ctx.shared["browser"]`: it is used as it is and left open, and
+A caller that keeps one browser across runs (the exporter) lends its own
+`BrowserSession` through `RunResources(browser=...)`: it is used as it is and left open, and
 the run's resolver rules and trusted keys (`browser_flags`) do not apply to it. A
 browser launched for the run is closed by stopping the run's driver
 (`browser_driver`), which `ctx.resources` does at the end of every run, on the
@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from probes.base import ProbeContext
 from probes.web.discovery import BrowserInfo, BrowserUnavailable, find_browser, read_version
 from probes.web.driver import STOP_TIMEOUT, start_driver
 from probes.web.flags import BASE_ARGS, context_proxy, launch_args, needs_no_sandbox
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Playwright
+
+    from probes.base import ProbeContext
 
 LAUNCH_TIMEOUT = 15.0
 VIEWPORT = {"width": 1280, "height": 900}
@@ -63,17 +64,15 @@ async def get_browser(ctx: ProbeContext) -> BrowserSession:
 
     Raises BrowserUnavailable when no browser is found or it does not start.
     """
-    held = ctx.shared.get("browser")
-    if isinstance(held, BrowserSession):
-        return held
-    if held is None:
+    resources = ctx.resources
+    if resources.lent_browser is not None:
+        return resources.lent_browser
+    if resources.launch is None:
         info = find_browser(ctx.config.browser)
         starting = start_driver(ctx)
-        held = asyncio.ensure_future(_launch_for_run(ctx, info, starting))
-        ctx.shared["browser"] = held
-        ctx.resources.push_async_callback(_cancel_launch, held)
-    session: BrowserSession = await asyncio.shield(held)
-    return session
+        launch = resources.launch = asyncio.ensure_future(_launch_for_run(ctx, info, starting))
+        resources.on_close(lambda: _cancel_launch(launch))
+    return await asyncio.shield(resources.launch)
 
 
 async def launch_shared(choice: str | None = None, args: Sequence[str] = BASE_ARGS) -> BrowserSession:

@@ -8,11 +8,21 @@ import pytest
 
 from agent.engine.causes import catalog
 from agent.engine.ranking import EXPLAINS, rank
-from probes.base import Finding, ProbeResult
+from probes.base import ProbeResult
+from probes.evidence import CertificateValidity, Finding
+
+
+def finding(cause: str, severity: str, facts: dict[str, Any]) -> Finding:
+    """A finding with the typed facts the ranking reads: validity dates, a clock offset, a route, a scale."""
+    typed: dict[str, Any] = {k: facts[k] for k in ("offset_seconds", "routes_portal", "confidence_scale") if k in facts}
+    if "not_before" in facts:
+        typed["validity"] = CertificateValidity(**{k: facts[k] for k in ("not_before", "not_after", "checked_at")
+                                                  if k in facts})
+    return Finding(id=cause, severity=severity, summary=cause, **typed)  # type: ignore[arg-type]
 
 
 def result(probe: str, *findings: tuple[str, str] | tuple[str, str, dict[str, Any]]) -> ProbeResult:
-    made = [Finding(id=f[0], severity=f[1], summary=f[0], data=f[2] if len(f) > 2 else {}) for f in findings]
+    made = [finding(f[0], f[1], f[2] if len(f) > 2 else {}) for f in findings]
     return ProbeResult(name=probe, status="fail" if made else "pass", findings=made)
 
 

@@ -8,17 +8,19 @@ from typing import ClassVar
 
 import pytest
 
-from agent.engine.runner import BUDGETS, run_probes
-from probes.base import ProbeContext, ProbeResult, RunConfig
+from agent.engine.runner import DependencyCycle, run_probes
+from probes.base import ProbeContext, ProbeResult, RunConfig, UndeclaredRead
 from probes.target import Target
 
 
 class Sleeper:
     depends_on: ClassVar[tuple[str, ...]] = ()
+    budget: ClassVar[float] = 0.5
 
-    def __init__(self, name: str, seconds: float) -> None:
+    def __init__(self, name: str, seconds: float, budget: float = 0.5) -> None:
         self.name = name  # type: ignore[misc]
         self.seconds = seconds
+        self.budget = budget  # type: ignore[misc]
         self.closed = False
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:
@@ -32,6 +34,7 @@ class Sleeper:
 class Crasher:
     name = "tls"
     depends_on: ClassVar[tuple[str, ...]] = ()
+    budget: ClassVar[float] = 0.5
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         raise RuntimeError("boom")
@@ -41,7 +44,8 @@ class Reader:
     """Reads the dns result, as dependent probes do."""
 
     name = "network"
-    depends_on: ClassVar[tuple[str, ...]] = ("dns",)
+    depends_on: ClassVar[tuple[str, ...]] = ("dns", "status_page")
+    budget: ClassVar[float] = 0.5
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         dns = await ctx.result("dns")
@@ -73,9 +77,8 @@ async def test_deadline_marks_unfinished_probes_timeout_and_cancels_them() -> No
     assert slow.closed
 
 
-async def test_budget_overrun_is_timeout_with_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(BUDGETS, "dns", 0.2)
-    results = await run_probes([Sleeper("dns", 30)], context(), deadline=5)
+async def test_budget_overrun_is_timeout_with_reason() -> None:
+    results = await run_probes([Sleeper("dns", 30, budget=0.01)], context(), deadline=5)
     assert results[0].status == "timeout" and "budget" in (results[0].reason or "")
 
 
@@ -99,14 +102,54 @@ async def test_stop_event_ends_the_run_early() -> None:
     assert results[0].status == "timeout" and results[0].reason == "interrupted"
 
 
-async def test_probes_see_the_time_their_budget_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_probes_see_the_time_their_budget_leaves() -> None:
     class Asker:
         name = "http"
         depends_on: ClassVar[tuple[str, ...]] = ()
+        budget: ClassVar[float] = 0.15  # of at least 20 s: 3 s
 
         async def run(self, ctx: ProbeContext) -> ProbeResult:
             return ProbeResult(name=self.name, status="pass", summary=f"{ctx.time_left(100):.1f}")
 
-    monkeypatch.setitem(BUDGETS, "http", 3.0)
     (result,) = await run_probes([Asker()], context(), deadline=5)
     assert 2.5 < float(result.summary) <= 3.0
+
+
+class Cyclic:
+    budget: ClassVar[float] = 0.5
+
+    def __init__(self, name: str, reads: tuple[str, ...]) -> None:
+        self.name = name  # type: ignore[misc]
+        self.depends_on = reads  # type: ignore[misc]
+
+    async def run(self, ctx: ProbeContext) -> ProbeResult:
+        for name in self.depends_on:
+            await ctx.result(name)
+        return ProbeResult(name=self.name, status="pass")
+
+
+async def test_a_circle_of_dependencies_is_refused_at_start() -> None:
+    with pytest.raises(DependencyCycle, match="http -> browser -> http"):
+        await run_probes([Cyclic("http", ("browser",)), Cyclic("browser", ("http",))], context(), deadline=5)
+
+
+async def test_reading_an_undeclared_result_is_an_error() -> None:
+    (result, _) = await run_probes([Cyclic("tls", ()), Sleeper("dns", 0.01)], context(), deadline=5)
+    assert result.status == "pass"
+
+    class Sneaky(Cyclic):
+        async def run(self, ctx: ProbeContext) -> ProbeResult:
+            await ctx.result("dns")
+            return ProbeResult(name=self.name, status="pass")
+
+    (result, _) = await run_probes([Sneaky("tls", ()), Sleeper("dns", 0.01)], context(), deadline=5)
+    assert result.status == "error" and UndeclaredRead.__name__ in (result.reason or "")
+
+
+def test_every_shipped_probe_declares_a_budget_and_no_circle() -> None:
+    from agent.engine import registry
+    from agent.engine.runner import check_dependencies
+
+    probes = [registry.load(name) for name in registry.PROBES]
+    assert all(0 < p.budget <= 1 for p in probes)
+    check_dependencies(probes)

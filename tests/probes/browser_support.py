@@ -21,6 +21,7 @@ import pytest_asyncio
 from demo.web import Page
 from probes.base import ProbeContext, RunConfig
 from probes.net.proxy_settings import ProxySettings
+from probes.resources import RunResources
 from probes.target import Target
 from probes.web.discovery import BrowserUnavailable, find_browser
 from probes.web.flags import BASE_ARGS
@@ -73,10 +74,8 @@ def portal_routes(**extra: Page) -> dict[str, Page]:
 
 def context(url: str, tmp_path: Path, session: BrowserSession | None = None, **config: Any) -> ProbeContext:
     """A run's context for `url`, writing its files under `tmp_path`, using `session` when given."""
-    ctx = ProbeContext(Target.parse(url), RunConfig(output_dir=tmp_path / "out", **config), proxy=ProxySettings())
-    if session is not None:
-        ctx.shared["browser"] = session
-    return ctx
+    return ProbeContext(Target.parse(url), RunConfig(output_dir=tmp_path / "out", **config), proxy=ProxySettings(),
+                        resources=RunResources(browser=session))
 
 
 def closed_port() -> int:

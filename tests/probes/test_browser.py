@@ -10,9 +10,10 @@ import pytest
 
 from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
-from probes.base import Evidence, ProbeResult
+from probes.base import ProbeResult
 from probes.browser.probe import BrowserProbe
 from probes.net.proxy_settings import ProxySettings
+from probes.network.evidence import NetworkEvidence
 from probes.web.session import BrowserSession
 from tests.probes.browser_support import closed_port, context, needs_chromium, page, portal_routes, shared_browser
 
@@ -223,7 +224,7 @@ async def test_skipped_when_the_network_probe_reached_nothing(
     shared_browser: BrowserSession, tmp_path: Path
 ) -> None:
     ctx = context("http://127.0.0.1:9/login", tmp_path, shared_browser)
-    ctx.provide(ProbeResult(name="network", status="fail", summary="connection refused", evidence=Evidence()))
+    ctx.provide(ProbeResult(name="network", status="fail", summary="connection refused", evidence=NetworkEvidence(host="portal.test", port=443, addresses_from="dns")))
     async with ctx.resources:
         result = await BrowserProbe().run(ctx)
     assert result.status == "skip" and "not reachable" in (result.reason or "")

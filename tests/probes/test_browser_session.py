@@ -12,11 +12,12 @@ import trustme
 
 from demo.dns_server import DnsServer
 from demo.web import Page, WebServer
-from probes.base import Evidence, ProbeResult
+from probes.base import ProbeResult
 from probes.browser.probe import BrowserProbe
+from probes.http.evidence import HttpEvidence
 from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
-from probes.web.driver import KEY, spawn_driver, start_driver
+from probes.web.driver import spawn_driver, start_driver
 from probes.web.flags import context_proxy, portal_addresses, resolver_rules
 from probes.web.session import BrowserSession, get_browser
 from tests.probes.browser_support import context, descendants, needs_chromium, portal_routes
@@ -84,7 +85,7 @@ async def test_cancelled_run_leaves_no_browser_process(tmp_path: Path, when: str
 @needs_chromium
 async def test_a_driver_handed_over_is_used_and_stopped_and_a_shared_browser_left_open(tmp_path: Path) -> None:
     ctx = context("http://127.0.0.1:9/", tmp_path)
-    ctx.shared[KEY] = driver = spawn_driver()  # as a caller does before the run's context exists
+    ctx.resources.driver = driver = spawn_driver()  # as a caller does before the run's context exists
     async with ctx.resources:
         session = await get_browser(ctx)
         assert session.playwright is await driver and start_driver(ctx) is driver
@@ -104,7 +105,7 @@ async def test_resolver_rules_map_known_hosts_through_the_dns_server(tmp_path: P
         ctx = context("https://portal.test/login", tmp_path, dns_servers=[dns.address], profile=profile)
         ctx.expect("http")
         ctx.provide(ProbeResult(name="http", status="pass",
-                                evidence=Evidence(redirect_hosts=["portal.test", "sso.test"])))
+                                evidence=HttpEvidence(url="https://portal.test/", redirect_hosts=["portal.test", "sso.test"])))
         rules = await resolver_rules(ctx, await portal_addresses(ctx))
     assert rules == "MAP portal.test 127.0.0.1, MAP idp.test [::1], MAP gone.test ~NOTFOUND, MAP sso.test ~NOTFOUND"
 

@@ -47,7 +47,7 @@ async def test_offset_against_ntp(server_offset: float, status: str, severity: s
         return
     (finding,) = result.findings
     assert (finding.id, finding.severity) == ("clock.skew", severity)
-    assert finding.data["offset_seconds"] == pytest.approx(-server_offset, abs=0.5)
+    assert finding.offset_seconds == pytest.approx(-server_offset, abs=0.5)
     assert finding.data["reference"] == ev.reference
     assert ("ahead" if server_offset < 0 else "behind") in finding.summary
 
@@ -87,7 +87,7 @@ async def test_http_date_header_is_the_fallback_reference() -> None:
     (finding,) = result.findings
     assert (finding.id, finding.severity) == ("clock.skew", "warning")  # 10 minutes: nothing it dates breaks yet
     assert finding.data["reference"] == "http-date" == ev.reference
-    assert finding.data["offset_seconds"] == pytest.approx(600, abs=2)
+    assert finding.offset_seconds == pytest.approx(600, abs=2)
     assert "Connection refused" in (ev.references[0].error or "")
 
 
@@ -154,7 +154,7 @@ async def test_date_header_is_read_even_when_the_certificate_looks_invalid(tmp_p
     assert http.status == "error" and not getattr(http.evidence, "date_header", None)
     (finding,) = result.findings
     assert finding.data["reference"] == "http-date"
-    assert finding.data["offset_seconds"] == pytest.approx(-400 * 86400, abs=5)
+    assert finding.offset_seconds == pytest.approx(-400 * 86400, abs=5)
 
 
 async def test_time_server_by_name_is_resolved_through_the_named_resolver() -> None:
@@ -170,4 +170,4 @@ async def test_small_skew_advice_names_the_phone() -> None:
     with NtpServer(offset_seconds=120.0) as ntp:
         result = await ClockProbe().run(_ctx(PORTAL, ntp.address))
     (finding,) = result.findings
-    assert finding.severity == "warning" and any("phone" in line for line in finding.data["remediation"])
+    assert finding.severity == "warning" and any("phone" in line for line in finding.remediation)

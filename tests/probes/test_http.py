@@ -10,7 +10,8 @@ import pytest
 import trustme
 
 from demo.web import Page, Request, WebServer
-from probes.base import Evidence, ProbeContext, ProbeResult, RunConfig
+from probes.base import ProbeContext, ProbeResult, RunConfig
+from probes.dns.evidence import DnsEvidence
 from probes.http.probe import HttpEvidence, HttpProbe
 from probes.net.proxy_settings import ProxySettings
 from probes.target import Target
@@ -194,7 +195,7 @@ async def test_pinned_fake_name_over_https(ca: trustme.CA, tmp_path: Path) -> No
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     with _tls_server(ca, "portal.test") as server:
         ctx = _ctx(f"https://portal.test:{server.port}/login", ca_bundle=tmp_path / "ca.pem")
-        ctx.provide(ProbeResult(name="dns", status="pass", evidence=Evidence(addresses=["127.0.0.1"])))
+        ctx.provide(ProbeResult(name="dns", status="pass", evidence=DnsEvidence(host="portal.test", mode="dns_servers", addresses=["127.0.0.1"])))
         result = await HttpProbe().run(ctx)
     assert result.status == "pass", result.reason
     assert _evidence(result).hops[0].address == f"127.0.0.1:{server.port}"
@@ -235,4 +236,4 @@ async def test_a_portal_that_never_answers_is_an_outage() -> None:
     with WebServer({"/login": Page(hang=True)}) as web:
         ctx = ProbeContext(Target.parse(web.url("/login")), RunConfig(), proxy=ProxySettings())
         result = await HttpProbe(timeout=1.0).run(ctx)
-    assert [f.id for f in result.findings] == ["portal.outage"] and result.findings[0].data["hung"] is True
+    assert [f.id for f in result.findings] == ["portal.outage"] and result.findings[0].hung is True

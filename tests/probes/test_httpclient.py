@@ -10,7 +10,8 @@ import pytest
 import trustme
 
 from demo.web import Page, WebServer
-from probes.base import Evidence, ProbeContext, ProbeResult, RunConfig
+from probes.base import ProbeContext, ProbeResult, RunConfig
+from probes.dns.evidence import DnsEvidence
 from probes.net.httpclient import client_for, tls_error
 from probes.net.proxy_settings import ProxySettings
 from probes.target import Target
@@ -36,7 +37,7 @@ def _https_server(ca: trustme.CA, name: str) -> WebServer:
 
 def _pinned_context(url: str, addresses: list[str], **config: object) -> ProbeContext:
     ctx = ProbeContext(Target.parse(url), RunConfig(**config), proxy=ProxySettings())
-    ctx.provide(ProbeResult(name="dns", status="pass", evidence=Evidence(addresses=addresses)))
+    ctx.provide(ProbeResult(name="dns", status="pass", evidence=DnsEvidence(host="portal.test", mode="dns_servers", addresses=addresses)))
     return ctx
 
 
@@ -87,7 +88,7 @@ async def test_proxy_carries_the_request_and_nothing_is_pinned() -> None:
     with WebServer({"/login": Page("via proxy")}) as proxy:
         url = "http://portal.test/login"
         ctx = ProbeContext(Target.parse(url), RunConfig(), proxy=ProxySettings(proxies={"http": proxy.url("")}))
-        ctx.provide(ProbeResult(name="dns", status="pass", evidence=Evidence(addresses=["192.0.2.1"])))
+        ctx.provide(ProbeResult(name="dns", status="pass", evidence=DnsEvidence(host="portal.test", mode="dns_servers", addresses=["192.0.2.1"])))
         async with client_for(ctx) as client:
             response = await client.get(url)
     assert response.text == "via proxy"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -117,12 +118,12 @@ def test_detect_reads_kde_settings_when_the_environment_has_none(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert read_system_proxy("linux") is not None
     if sys.platform.startswith("linux"):
-        settings = ProxySettings.detect()
+        settings = asyncio.run(ProxySettings.detect())
         assert settings.source == "system" and settings.detail == proxy_linux.KDE_SOURCE
         assert settings.for_url("https://portal.example.com/") == "http://proxy.corp.example.com:3128"
         assert settings.for_url("https://sso.corp.example.com/") is None
         monkeypatch.setenv("HTTPS_PROXY", "http://env-proxy:3128")
-        assert ProxySettings.detect().source == "environment"
+        assert asyncio.run(ProxySettings.detect()).source == "environment"
 
 
 def test_linux_without_a_known_desktop_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -155,7 +155,7 @@ async def test_expired_signing_certificate(lab: Lab) -> None:
     result = await run(lab, profile(saml_metadata_url=lab.url("/saml/metadata")))
     [finding] = result.findings
     assert (finding.id, finding.severity, result.status) == ("sso.idp_cert_expired", "critical", "fail")
-    assert finding.data["not_after"] < finding.data["checked_at"]
+    assert finding.validity is not None and finding.validity.not_after < (finding.validity.checked_at or "")
     assert "12 days ago" in finding.summary
     assert [h.host for h in result.evidence.hosts] == [IDP]
 

@@ -14,7 +14,9 @@ import pytest
 from demo.certs import WRONG_HOST, DemoCA
 from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
-from probes.base import NOT_APPLICABLE, Evidence, Finding, ProbeContext, ProbeResult, RunConfig
+from probes.base import ProbeContext, ProbeResult, RunConfig
+from probes.dns.evidence import DnsEvidence
+from probes.evidence import NOT_APPLICABLE, Finding
 from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
 from probes.target import Target
@@ -83,7 +85,7 @@ def context(port: int, bundle: Path, *, proxy: str | None = None, now: datetime 
         proxy=ProxySettings(proxies={"https": proxy}) if proxy else ProxySettings(),
         **({"now": lambda: now} if now else {}),
     )
-    ctx.provide(ProbeResult(name="dns", status="pass", evidence=Evidence(addresses=["127.0.0.1"])))
+    ctx.provide(ProbeResult(name="dns", status="pass", evidence=DnsEvidence(host="localhost", mode="dns_servers", addresses=["127.0.0.1"])))
     return ctx
 
 
@@ -119,9 +121,9 @@ async def test_validity_dates(serve, bundle, kind: str, cause: str, severity: st
     finding = result.findings[0]
     assert finding.severity == severity
     leaf = result.evidence.certificates[0]
-    assert finding.data["not_before"] == leaf.not_before.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert finding.data["not_after"] == leaf.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert {"checked_at", "position", "subject"} <= finding.data.keys()
+    assert finding.validity is not None and finding.validity.not_before == leaf.not_before.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert finding.validity.not_after == leaf.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert finding.validity.checked_at and {"position", "subject"} <= finding.data.keys()
     if kind == "expiring_soon":
         assert result.status == "warn" and finding.data["days_left"] == 7
 
@@ -130,8 +132,9 @@ async def test_clock_ahead_makes_a_valid_certificate_look_expired(serve, bundle)
     ahead = datetime.now().astimezone() + timedelta(days=365)
     result = await run(context(serve().port, bundle, now=ahead))
     assert ids(result) == ["tls.cert_expired"]
-    data = result.findings[0].data
-    assert data["not_after"] < data["checked_at"] and data["position"] == 0
+    finding = result.findings[0]
+    assert finding.validity is not None and finding.validity.not_after < (finding.validity.checked_at or "")
+    assert finding.data["position"] == 0
     assert result.evidence.verified  # OpenSSL, on the real clock, is content: only the clock is off
 
 

@@ -7,7 +7,11 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from probes.base import Evidence, Finding, ProbeResult
+from probes.base import ProbeResult
+from probes.clock.evidence import ClockEvidence
+from probes.dns.evidence import DnsEvidence
+from probes.evidence import Finding
+from probes.tls.evidence import TlsEvidence
 from reports.models import Cause, Report, Support, TargetInfo, ToolInfo, Workstation
 
 HOSTILE = "<script>alert('x')</script> | *bold* `tick`"
@@ -58,14 +62,13 @@ def make_report(
     ]
     probes = [
         ProbeResult(name="dns", status="pass", duration_ms=12, summary="portal.example.com -> 203.0.113.10",
-                    evidence=Evidence(addresses=["203.0.113.10"], lookup_ms=11.5,
-                                      resolvers=[{"server": "system", "answers": ["203.0.113.10"]}])),
+                    evidence=DnsEvidence(host="portal.example.com", mode="system", addresses=["203.0.113.10"])),
         ProbeResult(name="tls", status="fail", duration_ms=80, summary="certificate expired",
-                    evidence=Evidence(not_after="2025-03-01T00:00:00Z", issuer="CN=Example CA"),
+                    evidence=TlsEvidence(host="portal.example.com", port=443, checked_at=STARTED),
                     findings=[Finding(id="tls.cert_expired", severity="critical",
                                       summary="certificate expired 3 days ago")]),
         ProbeResult(name="clock", status="pass", duration_ms=40, summary="offset 0.4 s",
-                    evidence=Evidence(offset_seconds=0.4)),
+                    evidence=ClockEvidence(offset_seconds=0.4, local_time="2026-03-04T10:00:00+00:00", timezone="UTC")),
         ProbeResult(name="login", status="skip", summary="no credentials given", reason="DIAGNOSE_USERNAME is not set"),
     ]
     return Report(

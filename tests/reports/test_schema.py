@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import jsonschema
 
-from probes.base import Finding, ProbeResult
+from probes.base import ProbeResult
+from probes.evidence import Finding
 from reports.models import Cause, Report, Support, TargetInfo, ToolInfo, Workstation
 from reports.schema import generate, shipped
 

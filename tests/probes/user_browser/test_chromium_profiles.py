@@ -109,7 +109,7 @@ async def test_javascript_blocked_for_the_portal(home: Path, url: str) -> None:
     (finding,) = result.findings
     assert (finding.id, finding.severity) == ("browser.javascript_disabled", "critical")
     assert "Chromium, profile " in finding.summary and "127.0.0.1" in finding.summary
-    fix = finding.data["remediation"][0]
+    fix = finding.remediation[0]
     assert "chrome://settings/content/javascript" in fix and pattern.split(",")[0] in fix
 
 
@@ -127,7 +127,7 @@ async def test_cookies_blocked_for_the_portal(home: Path, url: str) -> None:
     assert seen["js"] == "on" and seen["cookie"] == "none"
     (finding,) = (await _probe(home, url)).findings
     assert (finding.id, finding.severity) == ("browser.cookies_blocked", "critical")
-    assert "chrome://settings/content/siteData" in finding.data["remediation"][0]
+    assert "chrome://settings/content/siteData" in finding.remediation[0]
 
 
 async def test_popups_blocked_by_an_exception_not_by_the_default(home: Path, url: str) -> None:
@@ -154,7 +154,7 @@ async def test_too_old_and_third_party_cookies_for_a_cross_site_sign_in(home: Pa
     assert old.severity == "critical" and old.data["minimum"] == "999"
     assert old.data["version"] == _evidence(result).browsers[0].version
     third = found["browser.cookies_blocked"]
-    assert third.severity == "warning" and third.data["confidence_scale"] == 0.6
+    assert third.severity == "warning" and third.confidence_scale == 0.6
     assert third.data["hosts"] == ["login.idp-example.net"]
 
 
@@ -174,7 +174,7 @@ async def test_an_interfering_extension_is_named(home: Path, url: str, tmp_path:
     result = await _probe(home, url, catalog=catalog)
     (finding,) = result.findings
     assert (finding.id, finding.severity) == ("browser.extension_interference", "warning")
-    assert "Test Script Blocker" in finding.summary and "confidence_scale" not in finding.data
+    assert "Test Script Blocker" in finding.summary and finding.confidence_scale == 1.0
     (ext,) = _evidence(result).browsers[0].profiles[0].extensions
     assert (ext.name, ext.version, ext.known) == ("Test Script Blocker", "1.2.3", True)
 

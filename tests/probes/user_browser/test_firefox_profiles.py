@@ -115,6 +115,6 @@ async def test_firefox_profile_settings_proven_then_reported(
     assert result.status == "fail"
     found = {f.id: f for f in result.findings}
     assert set(found) == {"browser.javascript_disabled", "browser.cookies_blocked", "browser.extension_interference"}
-    assert "about:config" in found["browser.javascript_disabled"].data["remediation"][0]
+    assert "about:config" in found["browser.javascript_disabled"].remediation[0]
     assert origin in found["browser.cookies_blocked"].summary or origin in found["browser.cookies_blocked"].evidence[0]
     assert "uBlock Origin" in found["browser.extension_interference"].summary

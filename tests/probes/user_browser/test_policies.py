@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from probes.base import Finding, ProbeContext, RunConfig
+from probes.base import ProbeContext, RunConfig
+from probes.evidence import Finding
 from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
 from probes.target import Target
@@ -65,7 +66,7 @@ def test_windows_registry_policies_through_the_collector() -> None:
     js = [f for f in found if "DefaultJavaScriptSetting" in f.summary]
     assert len(js) == 2 and all(f.severity == "critical" for f in js)
     assert all(f.id == "browser.policy_blocked" for f in found)
-    assert "HKCU\\SOFTWARE\\Policies\\Google\\Chrome" in js[0].data["remediation"][0]
+    assert "HKCU\\SOFTWARE\\Policies\\Google\\Chrome" in js[0].remediation[0]
     (ff,) = policies.collect(view, "firefox")[0]
     ff_found = _by_summary(policy_findings.firefox(ff, URL, SITES, CROSS))
     assert set(ff_found) == {
@@ -82,7 +83,7 @@ def test_edge_ie_mode_site_list() -> None:
     remote = Workstation(platform="win32", environ={}, registry=lambda keys: _dump())
     (edge,) = policies.collect(remote, "edge")[0]
     (finding,) = policy_findings.chromium(edge, URL, SITES, CROSS)
-    assert finding.severity == "warning" and finding.data["confidence_scale"] == 0.5
+    assert finding.severity == "warning" and finding.confidence_scale == 0.5
 
 
 def test_macos_managed_preferences(tmp_path: Path) -> None:

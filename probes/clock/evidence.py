@@ -1,0 +1,40 @@
+"""What the `clock` probe saw: each time reference and the offset chosen."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from probes.evidence import Evidence
+
+
+class ClockReference(BaseModel):
+    """One reference's verdict: an NTP server or the portal's Date header."""
+
+    reference: str = Field(description="'ntp:HOST:PORT' or 'http-date'")
+    offset_seconds: float | None = Field(default=None, description="workstation minus reference")
+    delay_seconds: float | None = None
+    stratum: int | None = None
+    detail: str | None = None
+    error: str | None = None
+
+
+class ClockSync(BaseModel):
+    """How to check and fix clock synchronisation on this workstation's OS."""
+
+    os: str
+    check: list[str]
+    check_hint: str = ""
+    fix: list[str]
+    fix_hint: str = ""
+
+
+class ClockEvidence(Evidence):
+    probe: Literal["clock"] = "clock"
+    references: list[ClockReference] = Field(default_factory=list)
+    offset_seconds: float | None = Field(default=None, description="workstation minus reference; + = ahead")
+    reference: str | None = None
+    local_time: str
+    timezone: str
+    sync: ClockSync | None = None

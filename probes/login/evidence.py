@@ -1,0 +1,28 @@
+"""What the `login` probe saw: the outcome of signing in and the portal's words (never the credentials)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from probes.evidence import Evidence
+
+
+class LoginEvidence(Evidence):
+    probe: Literal["login"] = "login"
+    browser: dict[str, str] = Field(default_factory=dict)
+    url: str = ""
+    outcome: str | None = Field(default=None, description="success | mfa | invalid_credentials | locked | "
+                                "password_expired | rejected | unknown")
+    form_after: bool | None = Field(default=None, description="the password field was still there after submitting")
+    message: str | None = Field(default=None, description="the portal's words that decided the outcome")
+    matched: str | None = Field(default=None, description="the wording (pattern or profile phrase) that matched")
+    form: dict[str, str] = Field(default_factory=dict, description="how each field was found")
+    steps: list[str] = Field(default_factory=list)
+    final_url: str | None = None
+    final_host: str | None = None
+    error_text: list[str] = Field(default_factory=list, description="exact messages the portal showed")
+    screenshot: str | None = None
+    har: str | None = None
+    timings_ms: dict[str, int] = Field(default_factory=dict)

@@ -1,0 +1,23 @@
+"""What the `network` probe saw: each TCP attempt, the route taken, the captive-portal check."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from probes.evidence import Evidence
+from probes.net.tcp_connect import ConnectAttempt
+from probes.network.captive_portal import CaptiveCheck
+
+
+class NetworkEvidence(Evidence):
+    probe: Literal["network"] = "network"
+    host: str
+    port: int
+    addresses_from: Literal["dns", "system"]
+    attempts: list[ConnectAttempt] = Field(default_factory=list)
+    proxy: str | None = Field(default=None, description="the proxy that carries the portal's traffic, if any")
+    local_address: str | None = Field(default=None, description="source address of the route taken")
+    interface: str | None = Field(default=None, description="interface holding that source address")
+    captive: CaptiveCheck | None = None

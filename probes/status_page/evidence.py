@@ -1,0 +1,21 @@
+"""What the `status_page` probe read: the page's kind, its components, incidents and maintenance."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from probes.evidence import Evidence
+from probes.status_page.statuspage_api import Summary
+from probes.text.maintenance import MaintenanceMatch
+
+
+class StatusPageEvidence(Evidence):
+    probe: Literal["status_page"] = "status_page"
+    url: str
+    fetched: list[str] = Field(default_factory=list, description="each request: 'URL -> status'")
+    source: Literal["statuspage_api", "html"] | None = None
+    summary: Summary | None = None
+    sentences: list[str] = Field(default_factory=list, description="status and maintenance wording, quoted")
+    maintenance: list[MaintenanceMatch] = Field(default_factory=list, description="maintenance sentences, timed")

@@ -1,0 +1,47 @@
+"""What the `tls` probe saw: the handshakes and the certificate chain, as the server sent it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from probes.evidence import Evidence
+from probes.net.tls_handshake import (
+    FailureKind,
+)
+from probes.tls.chain import CertificateInfo
+
+
+class TlsEvidence(Evidence):
+    """What the handshakes showed; `certificates` is the chain as the server sent it."""
+
+    probe: Literal["tls"] = "tls"
+
+    host: str
+    port: int
+    checked_at: datetime
+    address: str | None = Field(default=None, description="address connected to, when direct")
+    proxy: str | None = Field(default=None, description="proxy the tunnel went through (no credentials)")
+    proxy_status: str | None = Field(default=None, description="the proxy's answer when it refused CONNECT")
+    protocol: str | None = None
+    cipher: str | None = None
+    alpn: str | None = None
+    handshake_ms: int | None = None
+    failure: FailureKind | None = Field(default=None, description="how the workstation's handshake failed")
+    handshake_error: str | None = None
+    verified: bool = Field(default=False, description="verification as the workstation does it passed")
+    verify_code: int | None = None
+    verify_message: str | None = None
+    trusted: bool | None = Field(default=None, description="the chain leads to a trusted root, names and dates aside")
+    trust_code: int | None = None
+    trust_message: str | None = None
+    hostname_matches: bool | None = None
+    server_protocol: str | None = Field(default=None, description="what the server speaks when the workstation fails")
+    server_cipher: str | None = None
+    certificates: list[CertificateInfo] = Field(default_factory=list)
+    direct_address: str | None = None
+    direct_certificate: CertificateInfo | None = Field(default=None, description="leaf seen bypassing the proxy")
+    direct_error: str | None = None
+    intercepted_by: str | None = None
