@@ -107,7 +107,9 @@ def _login(banner: str = "") -> Callable[[Request], Page]:
     return answer
 
 
-def portal_routes(variant: str, clock_offset: float, window: tuple[datetime, datetime]) -> dict[str, Callable]:
+def portal_routes(
+    variant: str, clock_offset: float, window: tuple[datetime, datetime]
+) -> dict[str, Callable[[Request], Page]]:
     """The routes for one variant (see demo.faults.Fault.portal), every answer dated `clock_offset` ahead."""
     script = Page(_LOGIN_JS, content_type="text/javascript")
     routes: dict[str, Page | Callable[[Request], Page]] = {

@@ -18,15 +18,10 @@ from typing import Any
 import jinja2
 
 from reports.models import Report
+from reports.words import STATUS_WORDS
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
-_STATUS_WORDS = {
-    "ok": "OK: nothing found that blocks logging in",
-    "warning": "WARNING: something degrades or will soon break logging in",
-    "critical": "CRITICAL: something blocks logging in",
-    "unknown": "UNKNOWN: the diagnosis could not complete",
-}
 _IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 _MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
 
@@ -36,7 +31,7 @@ def render(report: Report, *, base_dir: Path | None = None) -> str:
     template = _environment().get_template("report.html.j2")
     return template.render(
         report=report,
-        status_words=_STATUS_WORDS.get(report.status, report.status),
+        status_words=STATUS_WORDS.get(report.status, report.status),
         lead=_lead_causes(report),
         symptoms=[c for c in report.causes if c.explained_by],
         screenshot=screenshot_data_uri(report.support.screenshot, base_dir),

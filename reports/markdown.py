@@ -8,20 +8,14 @@ escaped where Markdown would read it as markup (table cells, code spans).
 from __future__ import annotations
 
 from reports.models import Cause, Report
-
-_VERDICT = {
-    "ok": "OK: nothing found that blocks logging in",
-    "warning": "WARNING: something degrades or will soon break logging in",
-    "critical": "CRITICAL: something blocks logging in",
-    "unknown": "UNKNOWN: the diagnosis could not complete",
-}
+from reports.words import STATUS_WORDS
 
 
 def render(report: Report) -> str:
     """The Markdown text for `report`, ending with a newline."""
     target = report.target.url or report.target.input
     lines = [
-        f"## Login diagnosis: {_VERDICT.get(report.status, report.status)}",
+        f"## Login diagnosis: {STATUS_WORDS.get(report.status, report.status)}",
         "",
         f"Portal: {_code(target)}"
         + (f" (profile {_code(report.target.profile)})" if report.target.profile else ""),

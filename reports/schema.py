@@ -21,7 +21,8 @@ def generate() -> dict[str, Any]:
 
 
 def shipped() -> dict[str, Any]:
-    return json.loads(resources.files("reports").joinpath("schema.json").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(resources.files("reports").joinpath("schema.json").read_text(encoding="utf-8"))
+    return schema
 
 
 def main() -> None:

@@ -9,16 +9,11 @@ from rich.table import Table
 from rich.text import Text
 
 from reports.models import Cause, Report
+from reports.words import STATUS_WORDS
 
 STATUS_STYLE = {
     "ok": "bold green", "warning": "bold yellow", "critical": "bold red", "unknown": "bold magenta",
     "pass": "green", "warn": "yellow", "fail": "red", "skip": "dim", "error": "magenta", "timeout": "magenta",
-}
-HEADLINE = {
-    "ok": "OK: nothing found that blocks logging in",
-    "warning": "WARNING: something degrades or will soon break logging in",
-    "critical": "CRITICAL: found what blocks logging in",
-    "unknown": "UNKNOWN: the agent could not check enough to say",
 }
 
 
@@ -58,7 +53,7 @@ def _cause_panel(number: int, cause: Cause) -> Panel:
 
 def render(report: Report, console: Console) -> None:
     """Print the whole report for a person at a terminal."""
-    console.print(Text(HEADLINE[report.status], style=STATUS_STYLE[report.status]), f"— {report.target.url}")
+    console.print(Text(STATUS_WORDS[report.status], style=STATUS_STYLE[report.status]), f"— {report.target.url}")
     roots = [c for c in report.causes if c.explained_by is None]
     symptoms = [c for c in report.causes if c.explained_by is not None]
     if report.status == "unknown":

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli.main import build_parser
 from agent.cli.options import build_run
+from agent.cli.parser import build_parser
 from agent.exporter import healthcheck
 from agent.exporter.config import load
 from agent.exporter.serve import Exporter

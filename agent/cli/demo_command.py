@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from agent.cli.main import Parser, UsageError
+from agent.cli.errors import Parser, UsageError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,14 +43,14 @@ def main(argv: Sequence[str]) -> int:
         close = difflib.get_close_matches(options.fault, list(FAULTS), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UsageError(f"demo: unknown fault {options.fault!r}{hint} (diagnose demo --list-faults shows them)")
-    from agent.cli.main import main as diagnose_main
+    from agent.cli.run import run as diagnose
     from demo.portal import DemoPortal
 
     with DemoPortal(options.fault) as demo, _environment(demo.environment()):
         fault = demo.fault
         played = "healthy" if options.fault is None else f"fault {fault.name}: {fault.description}"
         sys.stderr.write(f"diagnose demo: a local portal at {demo.target_url} ({played})\n")
-        code = diagnose_main(demo.cli_args() + rest)
+        code = diagnose(demo.cli_args() + rest)
         if options.fault is not None:
             sys.stderr.write(f"diagnose demo: the fault played was {fault.name}; expected first cause {fault.expect}\n")
         return code

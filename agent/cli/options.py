@@ -1,25 +1,24 @@
 """Turn parsed command-line options into a checked run: target, RunConfig, probe selection, outputs.
 
-Every check here raises `UsageError` with one line that names the option and the problem.
+The run options themselves are `agent.engine.run_options.RunOptions`, shared with the
+exporter's targets; every check here raises `UsageError` with one line that names the
+option and the problem.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.cli import credentials
-from agent.cli.main import UsageError
-from agent.engine.registry import PROBES, select
-from agent.engine.verdict import PATH_CHECKS, path_selected
+from agent.cli.errors import UsageError
+from agent.engine.run_options import OptionError, RunOptions, probe_list
 from probes.base import RunConfig
 from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
-from probes.target import Target, TargetError, is_ip
+from probes.target import Target, TargetError
 
 
 @dataclass
@@ -32,72 +31,10 @@ class Run:
     skip: set[str]
     json_path: str | None
     stdout_format: str
-    proxy: ProxySettings = field(default_factory=ProxySettings)
+    proxy: ProxySettings | None = None  # None: detected at the start of the run
     secrets: list[str] = field(default_factory=list)
     history: str | None = None
     webhook: str | None = None
-
-
-def parse_endpoint(text: str, option: str, default_port: int, need_ip: bool) -> tuple[str, int]:
-    """HOST[:PORT], [IPv6]:PORT or a bare IPv6 address."""
-    value = text.strip()
-    host, port_text = value, ""
-    if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
-        port_text = rest.removeprefix(":") if rest.startswith(":") else ("" if not rest else "x")
-    elif value.count(":") == 1:
-        host, _, port_text = value.partition(":")
-    try:
-        port = int(port_text) if port_text else default_port
-    except ValueError:
-        raise UsageError(f"{option}: bad port in {text!r}") from None
-    if not 0 < port < 65536:
-        raise UsageError(f"{option}: port out of range in {text!r}")
-    if not host:
-        raise UsageError(f"{option}: no host in {text!r}")
-    if ":" in host and not is_ip(host):
-        raise UsageError(f"{option}: {text!r} is neither HOST[:PORT] nor an IPv6 address")
-    if need_ip and not is_ip(host):
-        raise UsageError(f"{option}: {text!r} is not an IP address (give the resolver's address, "
-                         "e.g. 192.0.2.53 or [2001:db8::53]:53)")
-    if not need_ip and any(c.isspace() or c in "/@" for c in host):
-        raise UsageError(f"{option}: {text!r} is not a host name")
-    return host, port
-
-
-def probe_names(text: str | None, option: str) -> set[str] | None:
-    if text is None:
-        return None
-    names = {n.strip() for n in text.split(",") if n.strip()}
-    unknown = sorted(names - set(PROBES))
-    if unknown:
-        raise UsageError(f"{option}: unknown probe {', '.join(unknown)} (known: {', '.join(PROBES)})")
-    return names
-
-
-def check_selection(only: set[str] | None, skip: set[str]) -> None:
-    """A run must keep at least one check on the path to the login page, or it can never earn a verdict."""
-    selected = select(only, skip)
-    if not selected:
-        raise UsageError("--only/--skip leave no probe to run")
-    if not path_selected(selected):
-        raise UsageError(f"--only/--skip leave out every check on the path to the login page "
-                         f"({', '.join(PATH_CHECKS)}): keep at least one")
-
-
-def check_ca_bundle(path_text: str) -> Path:
-    path = Path(path_text)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"--ca-bundle: cannot read {path}: {exc.strerror or exc}") from None
-    if b"-----BEGIN CERTIFICATE-----" not in data:
-        raise UsageError(f"--ca-bundle: {path} holds no PEM certificate")
-    try:
-        ssl.create_default_context(cafile=str(path))
-    except ssl.SSLError as exc:
-        raise UsageError(f"--ca-bundle: {path} is not a usable PEM bundle ({exc.reason or exc})") from None
-    return path
 
 
 def profile_options(options: argparse.Namespace) -> tuple[Target, Profile | None, dict[str, str]]:
@@ -112,10 +49,10 @@ def profile_options(options: argparse.Namespace) -> tuple[Target, Profile | None
     return target, profile, identifiers
 
 
-def proxy_settings(choice: str) -> ProxySettings:
-    """--proxy: auto (environment, then the system's settings), env, direct, or a proxy URL."""
+def proxy_settings(choice: str) -> ProxySettings | None:
+    """--proxy: auto (None: the engine detects the environment's, then the system's), env, direct, or a URL."""
     if choice == "auto":
-        return ProxySettings.detect()
+        return None
     if choice == "env":
         return ProxySettings.from_environment()
     if choice == "direct":
@@ -127,54 +64,47 @@ def proxy_settings(choice: str) -> ProxySettings:
     return ProxySettings(proxies={"http": parsed.origin, "https": parsed.origin}, source="command line")
 
 
+CLI_NAMES = {  # RunOptions field -> the option as typed
+    "dns_servers": "--dns-server", "time_servers": "--time-server", "ca_bundle": "--ca-bundle",
+    "status_page": "--status-page", "browser": "--browser", "timeout": "--timeout", "only": "--only",
+    "skip": "--skip", "captive_check": "--captive-check", "tls_warning_days": "--tls-warning-days",
+}
+
+
+def run_options(options: argparse.Namespace) -> RunOptions:
+    """The command line's share of the run options: the same model the exporter's targets use."""
+    return RunOptions(
+        dns_servers=options.dns_server, time_servers=options.time_server,
+        ca_bundle=Path(options.ca_bundle) if options.ca_bundle else None,
+        status_page=options.status_page, browser=options.browser, timeout=options.timeout,
+        only=probe_list(options.only, "--only"), skip=probe_list(options.skip, "--skip") or [],
+        captive_check=options.captive_check, tls_warning_days=options.tls_warning_days,
+    )
+
+
 def build_run(options: argparse.Namespace) -> Run:
     if options.target is None:
         raise UsageError("no TARGET given: pass the login page's URL or a profile name")
-    if not math.isfinite(options.timeout) or options.timeout <= 0 or options.timeout > 3600:
-        raise UsageError(f"--timeout must be between 0 and 3600 seconds (got {options.timeout:g})")
-    if options.tls_warning_days < 0:
-        raise UsageError("--tls-warning-days must not be negative")
+    try:
+        chosen = run_options(options)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
     target, profile, identifiers = profile_options(options)
-    if options.status_page:
-        try:
-            Target.parse(options.status_page)
-        except TargetError as exc:
-            raise UsageError(f"--status-page: {exc}") from None
-
     creds = credentials.from_environment()
     if options.credentials_file:
         try:
             creds = credentials.from_file(Path(options.credentials_file))
         except credentials.CredentialsError as exc:
             raise UsageError(str(exc)) from None
-
     json_path = options.json
     output_dir = options.output_dir
     if output_dir is None and json_path not in (None, "-"):
         output_dir = str(Path(json_path).resolve().parent)
-    captive = options.captive_check
-    if captive not in (None, "off"):
-        try:
-            Target.parse(captive)
-        except TargetError as exc:
-            raise UsageError(f"--captive-check: {exc} (or 'off')") from None
-    config = RunConfig(
-        dns_servers=[parse_endpoint(s, "--dns-server", 53, need_ip=True) for s in options.dns_server],
-        time_servers=[parse_endpoint(s, "--time-server", 123, need_ip=False) for s in options.time_server],
-        ca_bundle=check_ca_bundle(options.ca_bundle) if options.ca_bundle else None,
-        status_page=options.status_page or (profile.status_page if profile else None),
-        profile=profile,
-        identifiers=identifiers,
-        browser=options.browser,
-        timeout=options.timeout,
-        credentials=creds,
-        output_dir=Path(output_dir) if output_dir else None,
-        tls_warning_days=options.tls_warning_days,
-        **({} if captive is None else {"captive_check_url": None if captive == "off" else captive}),
-    )
-    only = probe_names(options.only, "--only")
-    skip = probe_names(options.skip, "--skip") or set()
-    check_selection(only, skip)
+    try:
+        config, only, skip = chosen.resolve(profile, CLI_NAMES.__getitem__, identifiers=identifiers,
+                                            credentials=creds, output_dir=Path(output_dir) if output_dir else None)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
     secrets = [s for s in (os.environ.get(credentials.ENV_PASSWORD), creds and creds.password.get_secret_value()) if s]
     history, webhook = scheduled_outputs(options)
     return Run(target, config, only, skip, json_path, options.format, proxy_settings(options.proxy), secrets,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agent.cli.main import EXIT_UNKNOWN, Parser
+from agent.cli.errors import EXIT_UNKNOWN, Parser
 from reports import json_report
 from reports.models import Report
 

@@ -30,7 +30,8 @@ def load(name: str) -> Probe:
     """An instance of the probe called `name`."""
     module_name, _, class_name = PROBES[name].partition(":")
     probe_class = getattr(importlib.import_module(module_name), class_name)
-    return probe_class()
+    probe: Probe = probe_class()
+    return probe
 
 
 def select(only: set[str] | None, skip: set[str]) -> list[str]:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from probes.base import LEFT_OUT, NOT_APPLICABLE, ProbeResult
+from probes.base import ProbeResult
+from probes.evidence import LEFT_OUT, NOT_APPLICABLE
 from probes.names import PATH_CHECKS
 from reports.models import Cause, ReportStatus, UncheckedCheck
 

@@ -25,48 +25,29 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import TypedDict
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agent.cli.main import UsageError
-from agent.cli.options import check_ca_bundle, check_selection, parse_endpoint
 from agent.engine.profiles import ProfileError, load_profiles
+from agent.engine.run_options import OptionError, RunOptions
 from probes.base import RunConfig
-from probes.names import ProbeName
 from probes.profile import Profile
 from probes.target import Target, TargetError
 
 DEFAULT_PORT = 9471
 
 
-class _CaptiveCheck(TypedDict, total=False):
-    """RunConfig's captive-portal option, given only when the target sets it (else RunConfig's default)."""
-
-    captive_check_url: str | None
-
-
 class ConfigError(Exception):
     """The configuration cannot be used; str() is one line naming the file, target and field."""
 
 
-class TargetSpec(BaseModel):
-    """One monitored portal: a profile or a URL, and the run options for it."""
-
-    model_config = ConfigDict(extra="forbid")
+class TargetSpec(RunOptions):
+    """One monitored portal: a profile or a URL, and the run options for it (the command line's, by their names)."""
 
     profile: str | None = None
     url: str | None = None
-    dns_servers: list[str] = Field(default_factory=list)
-    time_servers: list[str] = Field(default_factory=list)
-    ca_bundle: Path | None = None
-    status_page: str | None = None
-    browser: str | None = None
     timeout: float = Field(default=20.0, gt=0, le=600)
-    only: list[ProbeName] | None = None
-    skip: list[ProbeName] = Field(default_factory=list)
-    captive_check: str | None = Field(default=None, description="URL answering 204, or 'off'")
-    tls_warning_days: int = Field(default=14, ge=0)
 
     @model_validator(mode="after")
     def _one_of(self) -> TargetSpec:
@@ -118,7 +99,7 @@ def load(path: Path) -> Loaded:
     return parse(data, path)
 
 
-def parse(data: dict, path: Path) -> Loaded:
+def parse(data: dict[str, Any], path: Path) -> Loaded:
     try:
         raw = ExporterConfig.model_validate(data)
     except ValidationError as exc:
@@ -131,7 +112,7 @@ def parse(data: dict, path: Path) -> Loaded:
         extra = _relative(raw.profile_file, base)
         profiles = load_profiles(extra) if any(s.profile for s in raw.targets.values()) else {}
         targets = {name: _monitored(name, spec, profiles, base) for name, spec in raw.targets.items()}
-    except (UsageError, ProfileError) as exc:
+    except (OptionError, ProfileError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
     return Loaded(host=host, port=port, concurrency=raw.concurrency, max_timeout=raw.max_timeout,
                   browser=raw.browser, targets=targets)
@@ -144,7 +125,7 @@ def parse_listen(text: str) -> tuple[str, int]:
         host, port_text = text.strip(), str(DEFAULT_PORT)
     host = host.removeprefix("[").removesuffix("]") or "0.0.0.0"
     if not port_text.isdigit() or int(port_text) > 65535 or any(c.isspace() or c in "/@" for c in host):
-        raise UsageError(f"listen: {text!r} is not HOST:PORT (e.g. 0.0.0.0:{DEFAULT_PORT} or [::]:{DEFAULT_PORT})")
+        raise OptionError(f"listen: {text!r} is not HOST:PORT (e.g. 0.0.0.0:{DEFAULT_PORT} or [::]:{DEFAULT_PORT})")
     return host, int(port_text)
 
 
@@ -153,34 +134,17 @@ def _monitored(name: str, spec: TargetSpec, profiles: dict[str, Profile], base: 
     if spec.profile is not None:
         profile = profiles.get(spec.profile)
         if profile is None:
-            raise UsageError(f"targets.{name}.profile: unknown portal profile {spec.profile!r}")
+            raise OptionError(f"targets.{name}.profile: unknown portal profile {spec.profile!r}")
     url = spec.url or (profile.login_url if profile is not None else "")
     try:
         target = Target.parse(url, profile=spec.profile)
     except TargetError as exc:
-        raise UsageError(f"targets.{name}.url: {exc}") from None
+        raise OptionError(f"targets.{name}.url: {exc}") from None
     where = f"targets.{name}"
-    captive: _CaptiveCheck = {} if spec.captive_check is None else {
-        "captive_check_url": None if spec.captive_check == "off" else spec.captive_check
-    }
     ca_bundle = _relative(spec.ca_bundle, base)
-    config = RunConfig(
-        dns_servers=[parse_endpoint(s, f"{where}.dns_servers", 53, need_ip=True) for s in spec.dns_servers],
-        time_servers=[parse_endpoint(s, f"{where}.time_servers", 123, need_ip=False) for s in spec.time_servers],
-        ca_bundle=check_ca_bundle(str(ca_bundle)) if ca_bundle else None,
-        status_page=spec.status_page or (profile.status_page if profile else None),
-        browser=spec.browser,
-        timeout=spec.timeout,
-        profile=profile,
-        tls_warning_days=spec.tls_warning_days,
-        **captive,
-    )
-    only: set[str] | None = set(spec.only) if spec.only is not None else None
-    try:
-        check_selection(only, set(spec.skip))
-    except UsageError as exc:
-        raise UsageError(f"{where}: {exc}") from None
-    return Monitored(name=name, target=target, config=config, only=only, skip=frozenset(spec.skip))
+    config, only, skip = spec.model_copy(update={"ca_bundle": ca_bundle}).resolve(
+        profile, lambda field: f"{where}.{field}")
+    return Monitored(name=name, target=target, config=config, only=only, skip=frozenset(skip))
 
 
 def _relative(path: Path | None, base: Path) -> Path | None:

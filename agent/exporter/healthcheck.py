@@ -12,7 +12,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from agent.cli.main import UsageError
+from agent.cli.errors import UsageError
 from agent.exporter.config import ConfigError, load, parse_listen
 
 

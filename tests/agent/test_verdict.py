@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agent.engine.verdict import PATH_CHECKS, decide
-from probes.base import LEFT_OUT, NOT_APPLICABLE, ProbeResult
+from probes.base import ProbeResult
+from probes.evidence import LEFT_OUT, NOT_APPLICABLE
 from reports.models import Cause
 
 
