@@ -13,8 +13,9 @@ set -euo pipefail
 
 # Chromium from Debian (no browser download at build time), fonts so pages and
 # screenshots render text, CA certificates for TLS, time zones for the clock check,
-# iproute2 for the route to the portal (VPN detection).
-runtime=(chromium fonts-liberation fonts-dejavu-core ca-certificates tzdata iproute2 procps)
+# iproute2 for the route to the portal (VPN detection), libatomic1 for the node binary
+# inside Playwright's driver (the Python package runs it; slim bases lack the library).
+runtime=(chromium libatomic1 fonts-liberation fonts-dejavu-core ca-certificates tzdata iproute2 procps)
 # The test suite's real servers and reference tools: nginx with bad certificates,
 # dig, libfaketime for a skewed clock, promtool and blackbox_exporter (deploy checks
 # and the exporter benchmark), openssl and curl (benchmark baselines).
