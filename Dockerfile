@@ -2,14 +2,18 @@
 # and the Prometheus exporter (`docker run -p 9471:9471 IMAGE serve --config /etc/diagnose/exporter.toml`).
 # Chromium comes from Debian through the same script CI runs on its host; nothing else is
 # downloaded at build time but Debian and PyPI packages.
-FROM python:3.11-slim-bookworm
+# The base: any Debian bookworm image with Python 3.11 and pip (CI builds one with mmdebstrap
+# and passes --build-arg BASE_IMAGE=...). Declared before FROM, so FROM can read it.
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+FROM ${BASE_IMAGE}
+ARG BASE_IMAGE
 
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="diagnose" \
       org.opencontainers.image.description="Finds out why logging in to a web portal fails: DNS, network, proxy, TLS, clock, HTTP, browser, SSO and account causes, ranked; Prometheus exporter included." \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.base.name="docker.io/library/python:3.11-slim-bookworm"
+      org.opencontainers.image.base.name="${BASE_IMAGE}"
 
 # `container` tells the agent it runs in one (Kubernetes leaves no /.dockerenv): Chromium's own
 # sandbox needs user namespaces that container runtimes refuse, so the container is its sandbox.

@@ -59,7 +59,8 @@ def _instructions() -> list[tuple[str, str]]:
 def test_dockerfile_recipe() -> None:
     steps = _instructions()
     kinds = [kind for kind, _ in steps]
-    assert steps[0] == ("FROM", "python:3.11-slim-bookworm")
+    assert steps[0] == ("ARG", "BASE_IMAGE=python:3.11-slim-bookworm")  # --build-arg BASE_IMAGE=... for another
+    assert steps[1] == ("FROM", "${BASE_IMAGE}")
     assert any(k == "RUN" and "install-system-deps.sh --runtime" in arg for k, arg in steps)
     user = next(arg for k, arg in steps if k == "USER")
     assert user.split(":")[0].isdigit() and user.split(":")[0] != "0"
