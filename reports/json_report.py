@@ -6,7 +6,11 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable
+from enum import Enum
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel
 
 from reports.models import Report
 
@@ -14,12 +18,45 @@ REDACTED = "***"
 
 
 def render(report: Report, secrets: Iterable[str] = ()) -> str:
-    """The report as indented JSON, with every secret's text replaced wherever it slipped in."""
-    text = report.model_dump_json(indent=2)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text + "\n"
+    """The report as indented JSON, every secret removed from the free-text fields it slipped into.
+
+    The scrub walks the models field by field, never the serialized JSON: a password such
+    as `null`, `"` or `2026` cannot corrupt the document, and dates, numbers and the
+    fields with a fixed set of values (statuses, modes) stay as they are.
+    """
+    wanted = [s for s in secrets if s]
+    scrubbed = _scrub(report, None, wanted) if wanted else report
+    return scrubbed.model_dump_json(indent=2) + "\n"
+
+
+def _scrub(value: Any, annotation: Any, secrets: list[str]) -> Any:
+    """`value` with each secret replaced in its free text, through models, dicts and lists."""
+    if isinstance(value, BaseModel):
+        fields = type(value).model_fields
+        updates = {name: _scrub(getattr(value, name), fields[name].annotation, secrets) for name in fields}
+        extra = {name: _scrub(item, None, secrets) for name, item in (value.model_extra or {}).items()}
+        return value.model_copy(update=updates | extra)
+    if isinstance(value, str):
+        if _fixed(annotation):
+            return value
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {key: _scrub(item, None, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, None, secrets) for item in value]
+    return value
+
+
+def _fixed(annotation: Any) -> bool:
+    """Whether a field's type is a fixed set of values (a Literal or an Enum), which holds no free text."""
+    if annotation is None:
+        return False
+    origin = get_origin(annotation)
+    if origin is Literal or (isinstance(annotation, type) and issubclass(annotation, Enum)):
+        return True
+    return any(_fixed(arg) for arg in get_args(annotation) if arg is not type(None)) if origin else False
 
 
 def write(text: str, path: str) -> None:

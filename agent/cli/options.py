@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def run_options(options: argparse.Namespace) -> RunOptions:
     )
 
 
-def build_run(options: argparse.Namespace) -> Run:
+def build_run(options: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Run:
+    """The checked run; `environ` holds the credentials' variables claimed from the environment."""
     if options.target is None:
         raise UsageError("no TARGET given: pass the login page's URL or a profile name")
     try:
@@ -90,13 +92,15 @@ def build_run(options: argparse.Namespace) -> Run:
     except OptionError as exc:
         raise UsageError(str(exc)) from None
     target, profile, identifiers = profile_options(options)
-    creds = credentials.from_environment()
+    creds = credentials.from_environment(environ)
     if options.credentials_file:
         try:
             creds = credentials.from_file(Path(options.credentials_file))
         except credentials.CredentialsError as exc:
             raise UsageError(str(exc)) from None
     json_path = options.json
+    if json_path not in (None, "-"):
+        check_report_path(Path(json_path))
     output_dir = options.output_dir
     if output_dir is None and json_path not in (None, "-"):
         output_dir = str(Path(json_path).resolve().parent)
@@ -105,10 +109,22 @@ def build_run(options: argparse.Namespace) -> Run:
                                             credentials=creds, output_dir=Path(output_dir) if output_dir else None)
     except OptionError as exc:
         raise UsageError(str(exc)) from None
-    secrets = [s for s in (os.environ.get(credentials.ENV_PASSWORD), creds and creds.password.get_secret_value()) if s]
+    claimed = (environ or {}).get(credentials.ENV_PASSWORD)
+    secrets = [s for s in (claimed, creds and creds.password.get_secret_value()) if s]
     history, webhook = scheduled_outputs(options)
     return Run(target, config, only, skip, json_path, options.format, proxy_settings(options.proxy), secrets,
                history, webhook)
+
+
+def check_report_path(path: Path) -> None:
+    """--json must name a file in a folder that exists and is writable: found before the run, not after it."""
+    if path.is_dir():
+        raise UsageError(f"--json: {path} is a folder; give the report's file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"--json: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--json: cannot write in {folder}")
 
 
 def scheduled_outputs(options: argparse.Namespace) -> tuple[str | None, str | None]:

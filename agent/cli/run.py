@@ -10,13 +10,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from agent.cli import credentials, signals
 from agent.cli.errors import UsageError
 from agent.cli.parser import build_parser
 
 
 def run(argv: Sequence[str]) -> int:
     """Diagnose as the arguments say; a bad argument raises UsageError (one line, exit 3)."""
-    return _run(build_parser().parse_args(list(argv)))
+    with signals.caught_early():
+        return _run(build_parser().parse_args(list(argv)))
 
 
 def _run(options: argparse.Namespace) -> int:
@@ -43,6 +45,7 @@ def wants_browser(options: argparse.Namespace) -> bool:
 async def _diagnose(options: argparse.Namespace) -> int:
     """Start Playwright's driver first when the browser will run: the Node.js process then boots
     while this one imports the agent and checks the options, the slowest two steps overlapping."""
+    claimed = credentials.claim_environment()  # no child process (driver, Chromium) inherits the password
     resources = None
     if wants_browser(options):
         from probes.resources import RunResources
@@ -55,7 +58,7 @@ async def _diagnose(options: argparse.Namespace) -> int:
         from agent.cli.options import build_run
         from agent.cli.session import execute
 
-        return await execute(build_run(options), resources)
+        return await execute(build_run(options, claimed), resources)
     finally:
         if resources is not None:
             await resources.aclose()

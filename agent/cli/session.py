@@ -7,11 +7,11 @@ closed and the report (with unfinished probes marked) is still written.
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 
 from rich.console import Console
 
+from agent.cli import signals
 from agent.cli.options import Run
 from agent.cli.progress import Progress
 from agent.engine.diagnosis import diagnose
@@ -25,12 +25,14 @@ async def _diagnose_until_signalled(run: Run, progress: Progress, resources: Run
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed = []
-    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
+    for signum in signals.STOP_SIGNALS:
         try:
             loop.add_signal_handler(signum, stop.set)
             installed.append(signum)
         except (NotImplementedError, RuntimeError):  # Windows' loop has no signal handlers
             pass
+    if signals.arrived():  # stopped while the agent was still loading: run, stop at once, write the report
+        stop.set()
     try:
         return await diagnose(run.target, run.config, only=run.only, skip=frozenset(run.skip),
                               observer=progress, stop=stop, proxy=run.proxy, resources=resources)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from probes.base import ProbeContext, ProbeResult
@@ -107,6 +108,7 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
     context.set_default_timeout(FORM_WAIT * 1000)
     page = await context.new_page()
     events = PageWatch(page)
+    shot = artifact_path(ctx, "browser", "png")  # one file, written again if the page is looked at twice
     await _navigate(page, ctx.target.url, events, wait_for(ctx, NAVIGATION_TIMEOUT))
     evidence.timings_ms["commit"] = watch.ms()
     if events.navigation_error is not None:
@@ -115,15 +117,18 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
     shown = events.navigation_error is None and await wait_for_form(page, wait_for(ctx, FORM_WAIT))
     evidence.timings_ms["form" if shown else "settled"] = watch.ms()
     view, _, evidence.screenshot = await asyncio.gather(
-        read_view(page), _record_cookies(context, events, evidence), _screenshot(ctx, page)
+        read_view(page), _record_cookies(context, events, evidence), _screenshot(page, shot)
     )
     evidence.login_form, frame = view.form()
     if shown and frame is not None and not frame.usable:
         # the field showed before the page's scripts ran (they often enable the button): look again once settled
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(settle(page), wait_for(ctx, FORM_WAIT))
-        view, evidence.screenshot = await asyncio.gather(read_view(page), _screenshot(ctx, page))
+        view, again = await asyncio.gather(read_view(page), _screenshot(page, shot))
+        evidence.screenshot = again or evidence.screenshot
         evidence.login_form, frame = view.form()
+    if evidence.screenshot is None:
+        shot.unlink(missing_ok=True)
     evidence.login_form_frame = bare_url(frame.url) if frame else None
     evidence.login_form_usable = frame.usable if frame else None
     evidence.wording = find_wording(view.text)
@@ -172,9 +177,8 @@ def _is_deletion(attributes: str) -> bool:
     return "max-age=0" in compact or "max-age=-" in compact or "expires=thu,01jan1970" in compact
 
 
-async def _screenshot(ctx: ProbeContext, page: Page) -> str | None:
-    """The viewport as PNG, captured by Chromium directly (quicker than the generic screenshot; nothing to mask)."""
-    path = artifact_path(ctx, "browser", "png")
+async def _screenshot(page: Page, path: Path) -> str | None:
+    """The viewport as PNG into `path`, captured by Chromium directly (quicker than the generic screenshot)."""
     try:
         cdp = await page.context.new_cdp_session(page)
         shot = await asyncio.wait_for(

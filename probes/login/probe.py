@@ -235,6 +235,7 @@ async def _screenshot(ctx: ProbeContext, page: Page) -> str | None:
     try:
         await page.screenshot(path=str(path), mask=masks, timeout=3000)
     except Exception:  # noqa: BLE001 - no screenshot is a loss for support, not for the diagnosis
+        path.unlink(missing_ok=True)
         return None
     return str(path)
 

@@ -147,10 +147,18 @@ def redact_har(path: Path, secrets: Iterable[str] = ()) -> None:
     for page in log.get("pages") or []:
         if page.get("title"):
             page["title"] = redact_url(str(page["title"]))
-    text = json.dumps(har, indent=1, ensure_ascii=False)
-    for secret in secrets:
-        if secret:
-            for form in sorted(_forms(secret), key=len, reverse=True):
-                if form:
-                    text = text.replace(form, REDACTED)
-    path.write_text(text, encoding="utf-8")
+    forms = sorted({form for secret in secrets if secret for form in _forms(secret) if form}, key=len, reverse=True)
+    path.write_text(json.dumps(_scrub(har, forms), indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def _scrub(value: Any, forms: list[str]) -> Any:
+    """Every string value with each secret's forms replaced; the structure is never touched as text."""
+    if isinstance(value, str):
+        for form in forms:
+            value = value.replace(form, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {key: _scrub(item, forms) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, forms) for item in value]
+    return value

@@ -40,6 +40,8 @@ BAD_INPUTS = [
     (["https://localhost/", "--timeout", "inf"], "--timeout must be between"),
     (["https://localhost/", "--time-server", "::::"], "neither HOST[:PORT] nor an IPv6 address"),
     (["https://localhost/", "--only", "proxy,clock"], "leave out every check on the path"),
+    (["https://localhost/", "--json", "/"], "--json: / is a folder"),
+    (["https://localhost/", "--json", "/nonexistent/folder/report.json"], "--json: the folder /nonexistent/folder"),
     (["https://localhost/", "--skip", "dns,network,tls,http,browser"], "leave out every check on the path"),
 ]
 
