@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 
 from agent.cli import credentials, signals
@@ -17,11 +18,12 @@ from agent.cli.parser import build_parser
 
 def run(argv: Sequence[str]) -> int:
     """Diagnose as the arguments say; a bad argument raises UsageError (one line, exit 3)."""
+    began = time.monotonic()  # --timeout counts from here: loading the agent is part of the run
     with signals.caught_early():
-        return _run(build_parser().parse_args(list(argv)))
+        return _run(build_parser().parse_args(list(argv)), began)
 
 
-def _run(options: argparse.Namespace) -> int:
+def _run(options: argparse.Namespace, began: float) -> int:
     if options.list_profiles:
         from agent.engine.profiles import ProfileError, list_profiles
 
@@ -32,7 +34,7 @@ def _run(options: argparse.Namespace) -> int:
         return 0
     import asyncio
 
-    return asyncio.run(_diagnose(options))
+    return asyncio.run(_diagnose(options, began))
 
 
 def wants_browser(options: argparse.Namespace) -> bool:
@@ -42,7 +44,7 @@ def wants_browser(options: argparse.Namespace) -> bool:
     return any((only is None or name in only) and name not in skip for name in ("browser", "login"))
 
 
-async def _diagnose(options: argparse.Namespace) -> int:
+async def _diagnose(options: argparse.Namespace, began: float) -> int:
     """Start Playwright's driver first when the browser will run: the Node.js process then boots
     while this one imports the agent and checks the options, the slowest two steps overlapping."""
     claimed = credentials.claim_environment()  # no child process (driver, Chromium) inherits the password
@@ -58,7 +60,7 @@ async def _diagnose(options: argparse.Namespace) -> int:
         from agent.cli.options import build_run
         from agent.cli.session import execute
 
-        return await execute(build_run(options, claimed), resources)
+        return await execute(build_run(options, claimed), resources, began)
     finally:
         if resources is not None:
             await resources.aclose()

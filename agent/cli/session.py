@@ -21,7 +21,9 @@ from reports import json_report, text
 from reports.models import Report
 
 
-async def _diagnose_until_signalled(run: Run, progress: Progress, resources: RunResources | None) -> Report:
+async def _diagnose_until_signalled(
+    run: Run, progress: Progress, resources: RunResources | None, began: float | None
+) -> Report:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed = []
@@ -35,13 +37,13 @@ async def _diagnose_until_signalled(run: Run, progress: Progress, resources: Run
         stop.set()
     try:
         return await diagnose(run.target, run.config, only=run.only, skip=frozenset(run.skip),
-                              observer=progress, stop=stop, proxy=run.proxy, resources=resources)
+                              observer=progress, stop=stop, proxy=run.proxy, resources=resources, began=began)
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
 
 
-async def execute(run: Run, resources: RunResources | None = None) -> int:
+async def execute(run: Run, resources: RunResources | None = None, began: float | None = None) -> int:
     """Run the diagnosis and write its outputs; return the contract's exit code.
 
     `resources` is handed to the run as it is (a Playwright driver already starting).
@@ -49,7 +51,7 @@ async def execute(run: Run, resources: RunResources | None = None) -> int:
     json_to_stdout = run.json_path == "-" or run.stdout_format != "text"
     human = Console(stderr=json_to_stdout, highlight=False)
     with Progress(human, select(run.only, run.skip)) as progress:
-        report = await _diagnose_until_signalled(run, progress, resources)
+        report = await _diagnose_until_signalled(run, progress, resources, began)
     document = json_report.render(report, run.secrets)
     if run.json_path is not None:
         json_report.write(document, run.json_path)

@@ -48,15 +48,17 @@ async def diagnose(
     resources: RunResources | None = None,
     proxy: ProxySettings | None = None,
     stop: asyncio.Event | None = None,
+    began: float | None = None,
 ) -> Report:
     """Diagnose `target` within `config.timeout` seconds and return the report.
 
     `resources` hands the run what a caller started ahead of it (a browser driver) or lends
-    it (a browser kept across runs); the run closes what it started itself.
+    it (a browser kept across runs); the run closes what it started itself. `began` is when
+    the caller's clock for the deadline started (`time.monotonic()`, e.g. the process start).
     """
     started = datetime.now(UTC)
     loop = asyncio.get_running_loop()
-    t0 = loop.time()
+    t0 = began if began is not None else loop.time()
     settings = proxy if proxy is not None else await ProxySettings.detect()
     ctx = ProbeContext(target, config, proxy=settings, resources=resources)
 

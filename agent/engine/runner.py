@@ -17,7 +17,7 @@ from probes.base import Probe, ProbeContext, ProbeResult, enter_probe
 from probes.evidence import Stopwatch
 
 DEFAULT_TIMEOUT = 20.0
-CLEANUP_SECONDS = 1.5  # at most this long to close browsers and sockets after the deadline
+CLEANUP_SECONDS = 0.8  # at most this long, in all, to stop unfinished probes and close what they opened
 
 Observer = Callable[[str, ProbeResult | None], None]  # (probe name, result or None when it starts)
 
@@ -108,9 +108,10 @@ async def run_probes(
         pending = [t for t in tasks if not t.done()]
         for task in pending:
             task.cancel()
+        cleanup_end = asyncio.get_running_loop().time() + CLEANUP_SECONDS
         if pending:
-            await asyncio.wait(pending, timeout=CLEANUP_SECONDS)
-        await _close_resources(ctx)
+            await asyncio.wait(pending, timeout=CLEANUP_SECONDS / 2)
+        await _close_resources(ctx, max(0.1, cleanup_end - asyncio.get_running_loop().time()))
 
     interrupted = stop.is_set()
     results = []
@@ -131,10 +132,13 @@ async def run_probes(
     return results
 
 
-async def _close_resources(ctx: ProbeContext) -> None:
-    """Close what the probes opened (browsers above all), bounded so a stuck close cannot hold the run."""
+async def _close_resources(ctx: ProbeContext, within: float) -> None:
+    """Close what the probes opened (browsers above all), bounded so a stuck close cannot hold the run.
+
+    A driver not stopped in time still goes: it exits with this process, taking its browsers with it.
+    """
     try:
-        async with asyncio.timeout(CLEANUP_SECONDS):
+        async with asyncio.timeout(within):
             await ctx.resources.aclose()
     except (TimeoutError, Exception):  # noqa: BLE001 - cleanup failures must not lose the report
         return

@@ -127,7 +127,7 @@ def test_an_interrupted_healthy_run_is_never_ok(tmp_path: Path, signum: int) -> 
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         )
         try:
-            time.sleep(2.5)  # the path checks have passed; the status page still hangs
+            time.sleep(5.0)  # the path checks have passed (a loaded machine included); the status page still hangs
             proc.send_signal(signum)
             _, err = proc.communicate(timeout=10)
         finally:
