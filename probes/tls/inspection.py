@@ -15,7 +15,8 @@ from pathlib import Path
 
 _DATA = Path(__file__).parent / "data" / "tls_inspection.toml"
 _KNOWN_BAD = Path(__file__).parent / "data" / "known_bad_roots.toml"
-_REMOVAL = "Ask IT to remove the product's root certificate from the workstation's trusted roots, or to exclude the portal from inspection."
+_REMOVAL = ("Ask IT to remove the product's root certificate from the workstation's trusted roots,"
+            " or to exclude the portal from inspection.")
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wai
         if fetched:
             completed = verify_path(leaf, sent[1:] + fetched, anchors, moment_for(sent + fetched, ctx.now()))
             ev.aia_completed = completed.trusted
-            if completed.trusted:
-                verdict = completed
+            if completed.trusted:  # the server's chain is still incomplete; record the path it should send
+                verdict = PathVerdict(False, verdict.message, completed.path)
         else:
             ev.aia_completed = False
     _record_path(ev, verdict)

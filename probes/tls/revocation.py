@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Literal
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.hashes import SHA1, HashAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
@@ -42,7 +43,7 @@ class Revocation:
 async def check(ctx: ProbeContext, leaf: x509.Certificate, issuer: x509.Certificate, timeout: float) -> Revocation:
     """The leaf's revocation status from OCSP, else its CRL; "unknown" with what was tried."""
     result = Revocation()
-    for url in _urls(leaf, AuthorityInformationAccessOID.OCSP, x509.AuthorityInformationAccess)[:2]:
+    for url in _urls(leaf, AuthorityInformationAccessOID.OCSP)[:2]:
         if await _ocsp(ctx, url, leaf, issuer, timeout, result):
             return result
     for url in _crl_urls(leaf)[:2]:
@@ -56,7 +57,8 @@ async def check(ctx: ProbeContext, leaf: x509.Certificate, issuer: x509.Certific
 async def _ocsp(ctx: ProbeContext, url: str, leaf: x509.Certificate, issuer: x509.Certificate,
                 timeout: float, result: Revocation) -> bool:
     request = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, SHA1()).build()
-    data, note = await fetch(ctx, url, timeout, body=request.public_bytes(Encoding.DER), content_type="application/ocsp-request")
+    body = request.public_bytes(Encoding.DER)
+    data, note = await fetch(ctx, url, timeout, body=body, content_type="application/ocsp-request")
     if data is None:
         result.tried.append(f"OCSP {note}")
         return False
@@ -87,15 +89,23 @@ def _ocsp_signed(answer: ocsp.OCSPResponse, issuer: x509.Certificate) -> bool:
         c for c in answer.certificates
         if c.issuer == issuer.subject and _delegated(c, issuer)
     ]
-    for signer in signers:
-        try:
-            signer.public_key().verify(  # type: ignore[call-arg, union-attr]
-                answer.signature, answer.tbs_response_bytes, *_padding(signer, answer)
-            )
-        except (InvalidSignature, TypeError, ValueError):
-            continue
-        return True
-    return False
+    algorithm = answer.signature_hash_algorithm
+    return algorithm is not None and any(
+        _signed_by(s.public_key(), answer.signature, answer.tbs_response_bytes, algorithm) for s in signers
+    )
+
+
+def _signed_by(key: object, signature: bytes, data: bytes, algorithm: HashAlgorithm) -> bool:
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, data, padding.PKCS1v15(), algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, data, ec.ECDSA(algorithm))
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
 
 
 def _delegated(responder: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -105,18 +115,6 @@ def _delegated(responder: x509.Certificate, issuer: x509.Certificate) -> bool:
     except (InvalidSignature, ValueError, TypeError, x509.ExtensionNotFound):
         return False
     return ExtendedKeyUsageOID.OCSP_SIGNING in usage
-
-
-def _padding(signer: x509.Certificate, answer: ocsp.OCSPResponse) -> tuple[object, ...]:
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
-    key = signer.public_key()
-    algorithm = answer.signature_hash_algorithm
-    if isinstance(key, rsa.RSAPublicKey):
-        return (padding.PKCS1v15(), algorithm)
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return (ec.ECDSA(algorithm),)  # type: ignore[arg-type]
-    return ()
 
 
 async def _crl(ctx: ProbeContext, url: str, leaf: x509.Certificate, issuer: x509.Certificate,
@@ -143,9 +141,9 @@ async def _crl(ctx: ProbeContext, url: str, leaf: x509.Certificate, issuer: x509
     return True
 
 
-def _urls(cert: x509.Certificate, method: x509.ObjectIdentifier, kind: type[x509.AuthorityInformationAccess]) -> list[str]:
+def _urls(cert: x509.Certificate, method: x509.ObjectIdentifier) -> list[str]:
     try:
-        access = cert.extensions.get_extension_for_class(kind).value
+        access = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except x509.ExtensionNotFound:
         return []
     return [

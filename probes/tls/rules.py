@@ -20,7 +20,10 @@ from probes.tls.policy import Weakness, weak_keys, weak_signatures
 if TYPE_CHECKING:
     from probes.tls.probe import TlsEvidence
 
-_HIDING_BROWSERS = "Chrome and Edge on Windows and macOS fetch a missing intermediate and hide the fault; Firefox, Chrome on Linux and Android, and most non-browser clients do not"
+_HIDING_BROWSERS = (
+    "Chrome and Edge on Windows and macOS fetch a missing intermediate and hide the fault;"
+    " Firefox, Chrome on Linux and Android, and most non-browser clients do not"
+)
 
 
 def judge(ev: TlsEvidence, now: datetime, warning_days: int, expected_issuers: list[str]) -> list[Finding]:
@@ -28,7 +31,7 @@ def judge(ev: TlsEvidence, now: datetime, warning_days: int, expected_issuers: l
     if ev.client_certificate_refused:
         return [_client_certificate(ev)]
     if ev.failure in ("tls", "reset", "timeout"):
-        return [_handshake_failure(ev)]
+        return _too_weak_to_handshake(ev) or [_handshake_failure(ev)]
     if not ev.certificates:
         return []
     intercepted = _interception(ev, expected_issuers)
@@ -149,6 +152,15 @@ def _days(delta: timedelta) -> int:
 def _label(position: int, cert: CertificateInfo) -> str:
     name = cert.subject_common_name or cert.subject
     return f"of {name}" if position == 0 else f"{name} (chain position {position})"
+
+
+def _too_weak_to_handshake(ev: TlsEvidence) -> list[Finding]:
+    """A key too small to sign the handshake explains its failure: name the key, not the handshake."""
+    weak = [w for w in weak_keys(ev.certificates) if w.severity == "critical" and w.position == 0]
+    findings = _weak("tls.weak_key", weak, "has a {detail} key; browsers refuse RSA keys under 1024 bits")
+    for finding in findings:
+        finding.evidence.append(f"the handshake failed with it: {ev.handshake_error}")
+    return findings
 
 
 def _interior_error(ev: TlsEvidence) -> bool:

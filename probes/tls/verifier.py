@@ -105,9 +105,9 @@ def _inside(cert: x509.Certificate) -> datetime:
 
 def _subject(host: str) -> v.Subject:
     try:
-        return v.IPAddress(ipaddress.ip_address(host))
+        return x509.IPAddress(ipaddress.ip_address(host))
     except ValueError:
-        return v.DNSName(host.rstrip("."))
+        return x509.DNSName(host.rstrip("."))
 
 
 def _ca_is_ca(_policy: Any, _cert: x509.Certificate, ext: x509.BasicConstraints | None) -> None:
