@@ -28,6 +28,7 @@ PROXY_FAILURES = ("proxy.unreachable", "proxy.auth_required", "proxy.blocked")
 TLS_FAILURES = (
     "tls.cert_expired", "tls.cert_not_yet_valid", "tls.hostname_mismatch", "tls.untrusted_issuer",
     "tls.incomplete_chain", "tls.intercepted", "tls.handshake_failure",
+    "tls.cert_revoked", "tls.weak_signature", "tls.weak_key", "tls.client_cert_required",
 )
 CONNECT_FAILURES = ("network.refused", "network.unreachable")
 PORTAL_SIDE = ("tls.*", "portal.*", "browser.*", "sso.*", "account.*")
@@ -45,7 +46,7 @@ EXPLAINS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("vpn.interference",), ("network.unreachable", "tls.handshake_failure")),
     (("clock.skew",), ("tls.cert_expired", "tls.cert_not_yet_valid", "tls.expiring_soon", "sso.idp_cert_expired")),
     (("tls.intercepted",), ("tls.untrusted_issuer", "tls.hostname_mismatch", "tls.incomplete_chain",
-                            "tls.handshake_failure")),
+                            "tls.handshake_failure", "tls.weak_signature", "tls.weak_key")),
     (TLS_FAILURES, PAGE_SYMPTOMS + ("portal.redirect_loop", "portal.outage", "sso.idp_unreachable")),
     (("portal.maintenance",), ("portal.outage", "portal.maintenance_scheduled", "portal.redirect_loop")
      + PAGE_SYMPTOMS),

@@ -2,9 +2,11 @@
 
 The handshake is driven through memory BIOs rather than `start_tls`, so the SSL object
 survives a failed verification: the chain the server sent, and OpenSSL's exact verdict,
-are read from it either way. The contexts here are the three ways the probe looks:
-as the workstation does, for trust alone (no name, no time), and leniently (anything the
-server speaks), which says what a server that refuses the workstation does accept.
+are read from it either way. The `tls` probe observes with `browser_context` (what a
+current Chrome offers, verifying nothing: the chain is judged afterwards by one verifier
+with the browser's rules) and, when that fails, leniently (anything the server speaks),
+which says what a server that refuses the browser does accept. `workstation_context` is
+the Python/OpenSSL trust other probes use for their own requests.
 """
 
 from __future__ import annotations
@@ -25,6 +27,18 @@ from probes.evidence import Stopwatch
 ALPN = ["h2", "http/1.1"]
 _NO_CHECK_TIME = 0x200000  # X509_V_FLAG_NO_CHECK_TIME: dates are judged against the injected clock
 FailureKind = Literal["verify", "tls", "reset", "timeout"]
+# What Chrome 120+ offers in TLS 1.2 (TLS 1.3 suites come on their own): ECDHE and plain RSA
+# key exchange, AES-GCM, ChaCha20 and AES-CBC-SHA; no DHE (removed in Chrome 53), RC4 (48),
+# 3DES (93), no TLS 1.0/1.1 (84). Source: BoringSSL ssl/ssl_cipher.cc and Chrome's ClientHello
+# as recorded by https://tls.peet.ws and https://chromestatus.com/feature/6234597290622976
+BROWSER_CIPHERS = ":".join([
+    "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    "ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA", "AES128-GCM-SHA256", "AES256-GCM-SHA384",
+    "AES128-SHA", "AES256-SHA",
+])
+_CERTIFICATE_REQUEST = 13  # TLS HandshakeType certificate_request (RFC 8446 section 4)
+_SETTLE_SECONDS = 1.0  # a TLS 1.3 server rejects a missing client certificate right after Finished
 
 
 @dataclass
@@ -41,6 +55,8 @@ class Handshake:
     error: str | None = None
     verify_code: int | None = None
     verify_message: str | None = None
+    certificate_requested: bool = False
+    client_certificate_refused: bool = False
 
 
 def workstation_context(ca_bundle: Path | None) -> ssl.SSLContext:
@@ -59,6 +75,21 @@ def trust_only_context(ca_bundle: Path | None) -> ssl.SSLContext:
     context = workstation_context(ca_bundle)
     context.check_hostname = False
     context.verify_flags |= _NO_CHECK_TIME
+    return context
+
+
+def browser_context() -> ssl.SSLContext:
+    """Offer what a current Chrome offers, verify nothing: the chain is judged afterwards.
+
+    Security level 0 lets a 1024-bit key or a SHA-1 signature through the handshake, as
+    Chrome's does; whether the browser accepts them is the verifier's and policy's call.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_ciphers(BROWSER_CIPHERS + ":@SECLEVEL=0")
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_alpn_protocols(ALPN)
     return context
 
 
@@ -88,18 +119,23 @@ async def handshake(
 ) -> Handshake:
     """Handshake as a client with SNI `server_name`, then close the connection."""
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    result = Handshake(ok=False)
+    _watch_messages(context, result)
     tls = context.wrap_bio(incoming, outgoing, server_hostname=server_name)
     watch = Stopwatch()
-    result = Handshake(ok=False)
     try:
         async with asyncio.timeout(timeout):
             await _drive(tls, incoming, outgoing, reader, writer)
         result.ok = True
+        if result.certificate_requested:
+            refusal = await _settle(tls, incoming, outgoing, reader, writer, min(timeout, _SETTLE_SECONDS))
+            result.client_certificate_refused, result.error = refusal is not None, refusal
     except ssl.SSLCertVerificationError as exc:
         result.failure, result.error = "verify", _text(exc)
         result.verify_code, result.verify_message = exc.verify_code, exc.verify_message
     except ssl.SSLError as exc:
         result.failure, result.error = "tls", _text(exc)
+        result.client_certificate_refused = result.certificate_requested
     except TimeoutError:
         result.failure, result.error = "timeout", f"no handshake within {timeout:g} s"
     except (OSError, EOFError) as exc:
@@ -135,6 +171,48 @@ async def _drive(
             if not data:
                 raise EOFError("the server closed the connection during the handshake") from None
             incoming.write(data)
+
+
+def _watch_messages(context: ssl.SSLContext, result: Handshake) -> None:
+    """Note a CertificateRequest from the server (OpenSSL's message callback; no public API)."""
+
+    def seen(_conn: object, direction: str, _version: object, _content: object, kind: object, _data: bytes) -> None:
+        if direction == "read" and kind == _CERTIFICATE_REQUEST:
+            result.certificate_requested = True
+
+    context._msg_callback = seen  # type: ignore[attr-defined]
+
+
+async def _settle(
+    tls: ssl.SSLObject,
+    incoming: ssl.MemoryBIO,
+    outgoing: ssl.MemoryBIO,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    wait: float,
+) -> str | None:
+    """After a handshake that asked for a client certificate: does the server then refuse ours (none)?
+
+    In TLS 1.3 the client finishes before the server has read its (empty) Certificate; a
+    server that requires one answers with an alert, which only a read shows. Returns the
+    alert's text, or None when the server waits for a request (the certificate was optional).
+    """
+    _flush(outgoing, writer)
+    try:
+        async with asyncio.timeout(wait):
+            while True:
+                try:
+                    tls.read(1)
+                    return None
+                except ssl.SSLWantReadError:
+                    data = await reader.read(65536)
+                    if not data:
+                        raise EOFError("closed") from None
+                    incoming.write(data)
+    except ssl.SSLError as exc:
+        return _text(exc)
+    except (TimeoutError, EOFError, OSError):
+        return None
 
 
 def _flush(outgoing: ssl.MemoryBIO, writer: asyncio.StreamWriter) -> None:

@@ -45,3 +45,17 @@ class TlsEvidence(Evidence):
     direct_certificate: CertificateInfo | None = Field(default=None, description="leaf seen bypassing the proxy")
     direct_error: str | None = None
     intercepted_by: str | None = None
+    trust_path: list[str] = Field(default_factory=list, description="subjects from leaf to trust anchor, as verified")
+    trust_anchor: CertificateInfo | None = Field(default=None, description="the trusted root the path ended at")
+    name_message: str | None = Field(default=None, description="why the leaf does not name the host")
+    aia_tried: list[str] = Field(default_factory=list, description="caIssuers fetches and what each gave")
+    issuer_family_trusted: bool | None = Field(
+        default=None, description="without AIA: a trusted root shares the missing issuer's organization")
+    aia_completed: bool | None = Field(default=None, description="a fetched issuer completed the chain")
+    revocation: Literal["good", "revoked", "unknown"] | None = None
+    revocation_source: str | None = None
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+    revocation_tried: list[str] = Field(default_factory=list)
+    client_certificate_requested: bool = False
+    client_certificate_refused: bool = False

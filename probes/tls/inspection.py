@@ -14,6 +14,9 @@ from functools import cache
 from pathlib import Path
 
 _DATA = Path(__file__).parent / "data" / "tls_inspection.toml"
+_KNOWN_BAD = Path(__file__).parent / "data" / "known_bad_roots.toml"
+_REMOVAL = ("Ask IT to remove the product's root certificate from the workstation's trusted roots,"
+            " or to exclude the portal from inspection.")
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class InspectionProduct:
     name: str
     issuer_cn: tuple[re.Pattern[str], ...]
     issuer_o: tuple[re.Pattern[str], ...]
+    kind: str = "inspection"  # or "compromised", "developer_tool" (known_bad_roots.toml)
+    removal: str = _REMOVAL
 
 
 @dataclass(frozen=True)
@@ -32,19 +37,26 @@ class InspectionMatch:
     product: str
     attribute: str  # "CN" or "O"
     value: str
+    kind: str = "inspection"
+    removal: str = _REMOVAL
 
 
 @cache
 def products() -> tuple[InspectionProduct, ...]:
-    """The products in the data file, patterns compiled once."""
-    data = tomllib.loads(_DATA.read_text(encoding="utf-8"))
+    """The products in the data files (known-bad roots first), patterns compiled once."""
+    entries = [
+        entry for path in (_KNOWN_BAD, _DATA)
+        for entry in tomllib.loads(path.read_text(encoding="utf-8"))["product"]
+    ]
     return tuple(
         InspectionProduct(
             name=entry["name"],
             issuer_cn=tuple(re.compile(p, re.IGNORECASE) for p in entry.get("issuer_cn", [])),
             issuer_o=tuple(re.compile(p, re.IGNORECASE) for p in entry.get("issuer_o", [])),
+            kind=entry.get("kind", "inspection"),
+            removal=entry.get("removal", _REMOVAL),
         )
-        for entry in data["product"]
+        for entry in entries
     )
 
 
@@ -57,5 +69,5 @@ def match_issuer(common_names: list[str], organizations: list[str]) -> Inspectio
         ):
             for value in values:
                 if any(p.fullmatch(value.strip()) for p in patterns):
-                    return InspectionMatch(product.name, attribute, value)
+                    return InspectionMatch(product.name, attribute, value, product.kind, product.removal)
     return None

@@ -1,9 +1,10 @@
 """The `tls` probe: the handshake and the certificate chain the workstation is shown.
 
 It connects the way the workstation's browser would (the address the `dns` probe
-pinned, or a CONNECT tunnel through the proxy that applies) and looks three ways:
-with the workstation's trust (OpenSSL's verdict, as a browser gets it), with trust
-alone (names and dates set aside), and, when a proxy applies, directly as well, so a
+pinned, or a CONNECT tunnel through the proxy that applies), offering what Chrome offers,
+and judges the chain once, with the browser's rules (`verifier.py`, `policy.py`): a
+missing issuer is fetched from the leaf's AIA, revocation is asked of OCSP or the CRL,
+both through the same proxy and pinning. When a proxy applies it also looks directly, so a
 certificate re-signed on the way shows up against the portal's own. Like sslyze's
 connectivity gate, it does not try when the portal is unreachable: a TLS error then
 would only repeat an earlier cause.
@@ -19,15 +20,11 @@ from typing import ClassVar
 from probes.base import ProbeContext, ProbeResult
 from probes.evidence import NOT_APPLICABLE, Stopwatch, status_from
 from probes.net.proxy_settings import redact
-from probes.net.tls_handshake import (
-    handshake,
-    lenient_context,
-    trust_only_context,
-    workstation_context,
-)
+from probes.net.tls_handshake import browser_context, handshake, lenient_context
 from probes.net.tunnel import TunnelError, open_tunnel
-from probes.tls.chain import CertificateInfo, names_host, read_certificate, read_chain
+from probes.tls.chain import CertificateInfo, read_certificate, read_chain
 from probes.tls.evidence import TlsEvidence
+from probes.tls.judging import judge_chain
 from probes.tls.rules import judge, when
 
 __all__ = ["CertificateInfo", "TlsEvidence", "TlsProbe"]
@@ -35,7 +32,6 @@ __all__ = ["CertificateInfo", "TlsEvidence", "TlsProbe"]
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 Opener = Callable[[], Awaitable[Streams]]
 _CONNECT_FAILURES = ("network.refused", "network.unreachable")
-_HOSTNAME_CODES = (62, 64)  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
 
 
 class TlsProbe:
@@ -139,31 +135,27 @@ async def _gate(ctx: ProbeContext, proxy: str | None) -> str | None:
 
 
 async def _observe(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: float) -> None:
-    """The workstation's handshake, then trust alone or a lenient one, as its outcome asks."""
-    host, bundle = ctx.target.host, ctx.config.ca_bundle
-    main = await handshake(*await opener(), workstation_context(bundle), host, step)
+    """The browser's handshake (a lenient one when it fails, to say what the server speaks), then the chain judged."""
+    host = ctx.target.host
+    main = await handshake(*await opener(), browser_context(), host, step)
     if isinstance(opener, _Direct):
         ev.address = opener.address
     ev.protocol, ev.cipher, ev.alpn, ev.handshake_ms = main.protocol, main.cipher, main.alpn, main.ms
-    ev.verified, ev.verify_code, ev.verify_message = main.ok, main.verify_code, main.verify_message
+    ev.client_certificate_requested = main.certificate_requested
+    ev.client_certificate_refused = main.client_certificate_refused
+    if ev.client_certificate_refused:
+        ev.handshake_error = main.error
     chain = main.chain
-    if main.ok:
-        ev.trusted = True
-    elif main.failure == "verify":
-        trust = await handshake(*await opener(), trust_only_context(bundle), host, step)
-        if trust.failure in (None, "verify"):
-            ev.trusted = trust.ok
-        ev.trust_code, ev.trust_message = trust.verify_code, trust.verify_message or trust.error
-    elif main.failure == "timeout":  # connected, then silence: asking again would only wait as long again
+    if main.failure == "timeout":  # connected, then silence: asking again would only wait as long again
         ev.failure, ev.handshake_error = main.failure, f"connected, but no TLS answer within {step:g} s"
-    else:
+    elif main.failure is not None:
         ev.failure, ev.handshake_error = main.failure, main.error
         lenient = await handshake(*await opener(), lenient_context(), host, step)
         ev.server_protocol, ev.server_cipher = lenient.protocol, lenient.cipher
         chain = chain or lenient.chain
     ev.certificates = read_chain(chain)
-    if ev.certificates:
-        ev.hostname_matches = names_host(ev.certificates[0], host) and main.verify_code not in _HOSTNAME_CODES
+    if ev.certificates and main.failure is None:
+        await judge_chain(ev, chain, ctx, ctx.time_left(step))
 
 
 async def _look_direct(ev: TlsEvidence, direct: _Direct, step: float) -> None:

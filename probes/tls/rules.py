@@ -14,18 +14,24 @@ from typing import TYPE_CHECKING, Any
 
 from probes.evidence import CertificateValidity, Finding
 from probes.tls.chain import CertificateInfo
-from probes.tls.inspection import match_issuer
+from probes.tls.inspection import InspectionMatch, match_issuer
+from probes.tls.policy import Weakness, weak_keys, weak_signatures
 
 if TYPE_CHECKING:
     from probes.tls.probe import TlsEvidence
 
-_LOCAL_ISSUER_CODES = (2, 20, 21)  # issuer certificate not found, locally or at all
+_HIDING_BROWSERS = (
+    "Chrome and Edge on Windows and macOS fetch a missing intermediate and hide the fault;"
+    " Firefox, Chrome on Linux and Android, and most non-browser clients do not"
+)
 
 
 def judge(ev: TlsEvidence, now: datetime, warning_days: int, expected_issuers: list[str]) -> list[Finding]:
     """The findings for one TLS observation, the interception (if any) first."""
+    if ev.client_certificate_refused:
+        return [_client_certificate(ev)]
     if ev.failure in ("tls", "reset", "timeout"):
-        return [_handshake_failure(ev)]
+        return _too_weak_to_handshake(ev) or [_handshake_failure(ev)]
     if not ev.certificates:
         return []
     intercepted = _interception(ev, expected_issuers)
@@ -36,15 +42,25 @@ def judge(ev: TlsEvidence, now: datetime, warning_days: int, expected_issuers: l
         names = leaf.dns_names + leaf.ip_addresses or [leaf.subject_common_name or leaf.subject]
         findings.append(Finding(
             id="tls.hostname_mismatch", severity="critical",
-            summary=f"The certificate does not name {ev.host}; it is for {', '.join(names)}.",
+            summary=f"The certificate does not name {ev.host}; it is for {', '.join(names)}."
+            if leaf.dns_names or leaf.ip_addresses else
+            f"The certificate has no subjectAltName; browsers no longer accept the subject name"
+            f" ({leaf.subject_common_name or leaf.subject}) for {ev.host}.",
             evidence=[f"subject: {leaf.subject}", f"names: {', '.join(names)}"]
-            + ([f"OpenSSL: {ev.verify_message}"] if ev.verify_message else []),
-            data={"host": ev.host, "names": names, "common_name": leaf.subject_common_name},
+            + ([f"verifier: {ev.name_message}"] if ev.name_message else []),
+            data={"host": ev.host, "names": names, "common_name": leaf.subject_common_name,
+                  "has_san": bool(leaf.dns_names or leaf.ip_addresses)},
         ))
-    if ev.trusted is False and intercepted is None:
+    signatures = weak_signatures(ev.certificates)
+    findings += _weak("tls.weak_signature", signatures, "is signed with {detail}, which browsers reject")
+    findings += _weak("tls.weak_key", weak_keys(ev.certificates),
+                      "has a {detail} key; browsers refuse RSA keys under 1024 bits and public CAs under 2048")
+    if ev.trusted is False and intercepted is None and not (signatures and _interior_error(ev)):
         findings.append(_trust(ev))
-    if not findings and not ev.verified and ev.verify_message:
-        findings.append(_trust(ev, ev.verify_code, ev.verify_message))
+    if ev.revocation == "revoked":
+        findings.append(_revoked(ev))
+    if ev.client_certificate_requested and not findings:
+        pass  # an optional client certificate: the browser offers a picker, the page still loads
     return findings
 
 
@@ -138,22 +154,81 @@ def _label(position: int, cert: CertificateInfo) -> str:
     return f"of {name}" if position == 0 else f"{name} (chain position {position})"
 
 
-def _trust(ev: TlsEvidence, code: int | None = None, message: str | None = None) -> Finding:
-    code = ev.trust_code if code is None else code
-    message = message or ev.trust_message or "not trusted"
+def _too_weak_to_handshake(ev: TlsEvidence) -> list[Finding]:
+    """A key too small to sign the handshake explains its failure: name the key, not the handshake."""
+    weak = [w for w in weak_keys(ev.certificates) if w.severity == "critical" and w.position == 0]
+    findings = _weak("tls.weak_key", weak, "has a {detail} key; browsers refuse RSA keys under 1024 bits")
+    for finding in findings:
+        finding.evidence.append(f"the handshake failed with it: {ev.handshake_error}")
+    return findings
+
+
+def _interior_error(ev: TlsEvidence) -> bool:
+    """The path failed on a certificate's content (a weak signature), not for want of a trusted issuer."""
+    return "no interior errors" not in (ev.trust_message or "")
+
+
+def _weak(cause: str, weaknesses: list[Weakness], wording: str) -> list[Finding]:
+    if not weaknesses:
+        return []
+    worst = min(weaknesses, key=lambda w: (w.severity != "critical", w.position))
+    what = _label(worst.position, worst.cert)
+    return [Finding(
+        id=cause, severity=worst.severity,
+        summary=f"The certificate {what} " + wording.format(detail=worst.detail) + ".",
+        evidence=[f"chain position {w.position}: {w.cert.subject}: {w.detail}" for w in weaknesses],
+        data={"weaknesses": [{"position": w.position, "subject": w.cert.subject, "detail": w.detail,
+                              "severity": w.severity} for w in weaknesses]},
+    )]
+
+
+def _client_certificate(ev: TlsEvidence) -> Finding:
+    return Finding(
+        id="tls.client_cert_required", severity="critical",
+        summary=f"{ev.host} asks for a client certificate during the handshake and refuses the connection without one.",
+        evidence=["the server sent a CertificateRequest; the workstation presented no certificate",
+                  f"the server then answered: {ev.handshake_error}"],
+        data={"error": ev.handshake_error, "protocol": ev.protocol or ev.server_protocol},
+    )
+
+
+def _revoked(ev: TlsEvidence) -> Finding:
+    leaf = ev.certificates[0]
+    when_text = f" on {when(ev.revoked_at)}" if ev.revoked_at else ""
+    return Finding(
+        id="tls.cert_revoked", severity="critical",
+        summary=f"The certificate of {leaf.subject_common_name or ev.host} was revoked by its issuer{when_text}"
+                f" ({ev.revocation_source.upper() if ev.revocation_source else 'revocation check'}).",
+        evidence=[f"serial {leaf.serial}, issued by {leaf.issuer}"] + ev.revocation_tried
+        + ([f"reason: {ev.revocation_reason}"] if ev.revocation_reason else []),
+        data={"source": ev.revocation_source, "serial": leaf.serial, "reason": ev.revocation_reason,
+              "revoked_at": _iso(ev.revoked_at) if ev.revoked_at else None},
+    )
+
+
+def _trust(ev: TlsEvidence) -> Finding:
+    message = ev.trust_message or "not trusted"
     top = ev.certificates[-1]
-    facts = [f"OpenSSL: {message}", f"last certificate sent: {top.subject}, issued by {top.issuer}"]
-    if code in _LOCAL_ISSUER_CODES and not top.self_signed and not top.is_ca:
-        # CAs issue server certificates from intermediates: a lone server certificate
-        # whose issuer is unknown means the server left its intermediate out
+    facts = [f"verifier: {message}", f"last certificate sent: {top.subject}, issued by {top.issuer}"]
+    facts += [f"caIssuers fetch: {t}" for t in ev.aia_tried]
+    missing = not top.self_signed and (ev.aia_completed is True or (ev.aia_completed is None and _known_family(ev)))
+    if missing:
+        how = ("the leaf's AIA caIssuers gave the missing issuer, which completes a path to a trusted root"
+               if ev.aia_completed else
+               "the certificate names no AIA caIssuers URL; judged from names: its issuer belongs to"
+               " an organization whose root this workstation trusts")
         return Finding(
             id="tls.incomplete_chain", severity="critical",
-            summary=f"The server sends only its own certificate, not the intermediate CA"
-                    f" {top.issuer_common_name or top.issuer} that links it to a trusted root.",
-            evidence=facts + [f"the issuer can be fetched from {u}" for u in top.ca_issuers],
+            summary=f"The server does not send the intermediate CA {top.issuer_common_name or top.issuer}"
+                    f" that links its certificate to a trusted root.",
+            evidence=facts + [how, _HIDING_BROWSERS],
             data={"missing_issuer": top.issuer, "chain_length": len(ev.certificates),
-                  "ca_issuers": top.ca_issuers, "verify_code": code, "verify_message": message},
+                  "ca_issuers": top.ca_issuers, "aia_completed": ev.aia_completed, "verify_message": message,
+                  "trust_path": ev.trust_path},
         )
+    if not top.self_signed:
+        facts.append("the caIssuers fetch did not lead to a trusted root" if ev.aia_tried else
+                     "the certificate names no caIssuers URL, and no trusted root belongs to its issuer's organization")
     issuer = top.issuer_common_name or top.issuer
     what = "a self-signed certificate" if top.self_signed else f"a certificate chain ending at {issuer}"
     return Finding(
@@ -161,8 +236,13 @@ def _trust(ev: TlsEvidence, code: int | None = None, message: str | None = None)
         summary=f"The workstation does not trust {what}: {message}.",
         evidence=facts,
         data={"issuer": top.issuer, "self_signed": top.self_signed, "chain_length": len(ev.certificates),
-              "verify_code": code, "verify_message": message},
+              "verify_message": message, "aia_tried": ev.aia_tried},
     )
+
+
+def _known_family(ev: TlsEvidence) -> bool:
+    """Whether the top certificate's issuer shares its organization with a trusted root (set by the probe)."""
+    return ev.issuer_family_trusted is True
 
 
 def _interception(ev: TlsEvidence, expected_issuers: list[str]) -> Finding | None:
@@ -170,13 +250,15 @@ def _interception(ev: TlsEvidence, expected_issuers: list[str]) -> Finding | Non
     methods: list[str] = []
     facts: list[str] = []
     product = matched = None
-    for cert in ev.certificates:
-        match = match_issuer([cert.issuer_common_name or ""], [cert.issuer_organization or ""])
-        if match:
-            product, matched = match.product, f"{match.attribute}={match.value}"
-            methods.append("issuer_name")
-            facts.append(f"{cert.subject} is issued by {cert.issuer}, the CA of {product}")
-            break
+    match = _known_issuer(ev)
+    if match is not None:
+        if match.kind != "inspection" and not ev.trusted:
+            return None  # a known-bad root the workstation does not trust: an untrusted issuer, nothing installed
+        product, matched = match.product, f"{match.attribute}={match.value}"
+        methods.append("issuer_name")
+        facts.append(f"the chain is issued by {match.value}, the CA of {product}"
+                     + (f" ({match.kind.replace('_', ' ')} root: its private key is public)"
+                        if match.kind != "inspection" else ""))
     direct = ev.direct_certificate
     if ev.proxy and direct and (
         direct.issuer != leaf.issuer
@@ -198,6 +280,7 @@ def _interception(ev: TlsEvidence, expected_issuers: list[str]) -> Finding | Non
     who = product or (f"the proxy {ev.proxy}" if "proxy_comparison" in methods else "an unexpected CA")
     return Finding(
         id="tls.intercepted", severity="critical",
+        remediation=[match.removal] if match is not None else [],
         summary=f"The portal's TLS traffic is re-signed by {who}: the certificate is issued by"
                 f" {leaf.issuer_common_name or leaf.issuer}.",
         evidence=facts,
@@ -205,5 +288,17 @@ def _interception(ev: TlsEvidence, expected_issuers: list[str]) -> Finding | Non
               "sha256": leaf.sha256, "proxy": ev.proxy, "trusted": ev.trusted,
               "direct_issuer": direct.issuer if direct else None,
               "direct_sha256": direct.sha256 if direct else None,
-              "expected_issuers": expected_issuers},
+              "expected_issuers": expected_issuers, "kind": match.kind if match else None},
     )
+
+
+def _known_issuer(ev: TlsEvidence) -> InspectionMatch | None:
+    """A known inspection product or known-bad root among the issuers sent, or as the trust anchor."""
+    names = [(c.issuer_common_name, c.issuer_organization) for c in ev.certificates]
+    if ev.trust_anchor is not None:
+        names.append((ev.trust_anchor.subject_common_name, ev.trust_anchor.issuer_organization))
+    for common_name, organization in names:
+        match = match_issuer([common_name or ""], [organization or ""])
+        if match:
+            return match
+    return None

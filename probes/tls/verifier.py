@@ -1,0 +1,147 @@
+"""The chain judged as a browser does: a maintained path builder, not OpenSSL's defaults.
+
+cryptography's `x509.verification` builds the path from the leaf to a trust anchor
+(the `--ca-bundle`, else the system store and Mozilla's) the way the web PKI does. Its
+extension policies are loosened where Chromium's verifier is loose (a CA needs only
+basicConstraints CA:TRUE; authority key ids and key usage are optional), and signature
+algorithms and key sizes are left to `policy.py`, so each failure gets its own cause.
+Trust is judged blind to names (the client verifier) at a moment when every sent
+certificate is valid; the host name and dates are judged separately, so one chain can
+report them all.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import ssl
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import certifi
+from cryptography import x509
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.x509 import verification as v
+
+_AGNOSTIC = v.Criticality.AGNOSTIC
+
+
+@dataclass
+class PathVerdict:
+    """Whether the chain reaches a trust anchor, and by which certificates (leaf first)."""
+
+    trusted: bool
+    message: str | None = None
+    path: list[x509.Certificate] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> x509.Certificate | None:
+        return self.path[-1] if self.path else None
+
+
+@cache
+def trust_anchors(ca_bundle: Path | None) -> tuple[x509.Certificate, ...]:
+    """The certificates the workstation trusts: the bundle alone, else the system's and Mozilla's."""
+    files = [ca_bundle] if ca_bundle else [p for p in _system_files() if p.is_file()] + [Path(certifi.where())]
+    found: dict[bytes, x509.Certificate] = {}
+    for path in files:
+        for cert in _read_pem(path.read_bytes()):
+            found.setdefault(cert.fingerprint(SHA256()), cert)
+    return tuple(found.values())
+
+
+def verify_path(
+    leaf: x509.Certificate, sent: list[x509.Certificate], anchors: tuple[x509.Certificate, ...],
+    at: datetime,
+) -> PathVerdict:
+    """Build a path from `leaf` through `sent` (and nothing else) to one of `anchors`."""
+    if not anchors:
+        return PathVerdict(False, "the trust store is empty")
+    verifier = (
+        v.PolicyBuilder().store(v.Store(list(anchors))).time(at)
+        .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
+        .build_client_verifier()
+    )
+    try:
+        verified = verifier.verify(leaf, sent)
+    except v.VerificationError as exc:
+        return PathVerdict(False, _plain(str(exc)))
+    return PathVerdict(True, path=list(verified.chain))
+
+
+def names_host(leaf: x509.Certificate, host: str) -> tuple[bool, str | None]:
+    """Whether the leaf's subjectAltName covers `host` (never the subject CN, as Chrome since 58)."""
+    try:
+        leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return False, "the certificate has no subjectAltName; browsers no longer read the subject's common name"
+    subject = _subject(host)
+    builder = (
+        v.PolicyBuilder().store(v.Store([leaf])).time(_inside(leaf))  # the leaf as its own anchor: names only
+        .extension_policies(ca_policy=_CA_POLICY, ee_policy=_SERVER_EE_POLICY)
+    )
+    try:
+        builder.build_server_verifier(subject).verify(leaf, [])
+    except v.VerificationError as exc:
+        return False, _plain(str(exc))
+    return True, None
+
+
+def moment_for(certs: list[x509.Certificate], now: datetime) -> datetime:
+    """`now` when every sent certificate is valid then, else a moment when they all are (dates judged apart)."""
+    start = max(c.not_valid_before_utc for c in certs)
+    end = min(c.not_valid_after_utc for c in certs)
+    if start <= now <= end:
+        return now
+    return start + (end - start) / 2 if start < end else start
+
+
+def _inside(cert: x509.Certificate) -> datetime:
+    return cert.not_valid_before_utc + timedelta(seconds=1)
+
+
+def _subject(host: str) -> v.Subject:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        return x509.DNSName(host.rstrip("."))
+
+
+def _ca_is_ca(_policy: Any, _cert: x509.Certificate, ext: x509.BasicConstraints | None) -> None:
+    if ext is None or not ext.ca:
+        raise ValueError("basicConstraints does not say CA:TRUE")
+
+
+_CA_POLICY = v.ExtensionPolicy.permit_all().require_present(x509.BasicConstraints, _AGNOSTIC, _ca_is_ca)
+_EE_POLICY = v.ExtensionPolicy.permit_all()
+_SERVER_EE_POLICY = _EE_POLICY.require_present(x509.SubjectAlternativeName, _AGNOSTIC, None)
+
+
+def _system_files() -> list[Path]:
+    paths = ssl.get_default_verify_paths()
+    return [Path(p) for p in (paths.cafile, paths.openssl_cafile) if p]
+
+
+def _read_pem(data: bytes) -> list[x509.Certificate]:
+    """Every certificate in a PEM file; one that cryptography cannot parse is left out, not fatal."""
+    certs = []
+    for block in data.split(b"-----END CERTIFICATE-----"):
+        start = block.find(b"-----BEGIN CERTIFICATE-----")
+        if start < 0:
+            continue
+        try:
+            with warnings.catch_warnings():  # old roots with RFC 5280 quirks still parse
+                warnings.simplefilter("ignore")
+                certs.append(x509.load_pem_x509_certificate(block[start:] + b"-----END CERTIFICATE-----\n"))
+        except ValueError:
+            continue
+    return certs
+
+
+def _plain(message: str) -> str:
+    """cryptography's message without its debug tail."""
+    text = message.split(" (encountered processing")[0]
+    return text.removeprefix("validation failed: ")
