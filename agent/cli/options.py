@@ -19,6 +19,7 @@ from probes.base import RunConfig
 from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
 from probes.target import Target, TargetError
+from reports.models import Report
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Run:
     secrets: list[str] = field(default_factory=list)
     history: str | None = None
     webhook: str | None = None
+    reference: tuple[Report, str] | None = None  # --compare-with: the reference report and where it came from
 
 
 def profile_options(options: argparse.Namespace) -> tuple[Target, Profile | None, dict[str, str]]:
@@ -108,7 +110,19 @@ def build_run(options: argparse.Namespace) -> Run:
     secrets = [s for s in (os.environ.get(credentials.ENV_PASSWORD), creds and creds.password.get_secret_value()) if s]
     history, webhook = scheduled_outputs(options)
     return Run(target, config, only, skip, json_path, options.format, proxy_settings(options.proxy), secrets,
-               history, webhook)
+               history, webhook, reference(options.compare_with))
+
+
+def reference(source: str | None) -> tuple[Report, str] | None:
+    """--compare-with: the reference report, read before the run so a bad one costs no diagnosis."""
+    if source is None:
+        return None
+    from agent.cli.compare import load_report
+
+    try:
+        return load_report(source), source
+    except UsageError as exc:
+        raise UsageError(f"--compare-with: {exc}") from None
 
 
 def scheduled_outputs(options: argparse.Namespace) -> tuple[str | None, str | None]:
