@@ -76,17 +76,17 @@ def _roots(report: Report) -> list[str]:
 def _scope(here: Report, reference: Report, minutes: float) -> tuple[CompareScope, str]:
     where = f"the reference ({reference.workstation.hostname}, {minutes:.0f} min apart)"
     if (here.target.host, here.target.port) != (reference.target.host, reference.target.port):
-        return "unknown", (f"unknown: the reference diagnosed {reference.target.url or reference.target.input}, "
+        return "unknown", (f"the reference diagnosed {reference.target.url or reference.target.input}, "
                            f"not {here.target.url or here.target.input}")
     if minutes > SAME_TIME_MINUTES:
-        return "unknown", f"unknown: {where} ran more than {SAME_TIME_MINUTES:.0f} minutes away from this run"
+        return "unknown", f"{where} ran more than {SAME_TIME_MINUTES:.0f} minutes away from this run"
     if here.status in FAILING and reference.status in PASSING:
-        return "here_only", f"here only: {where} reached a usable login page, this workstation did not"
+        return "here_only", f"{where} reached a usable login page, this workstation did not"
     if here.status in FAILING and reference.status in FAILING:
-        return "everywhere", f"everywhere: {where} failed too, so the fault is on the portal's side"
+        return "everywhere", f"{where} failed too, so the fault is on the portal's side"
     if here.status in PASSING and reference.status in PASSING:
-        return "neither", f"neither: this workstation and {where} both reached a usable login page"
-    return "unknown", (f"unknown: this run is {here.status} and {where} is {reference.status}; "
+        return "neither", f"this workstation and {where} both reached a usable login page"
+    return "unknown", (f"this run is {here.status} and {where} is {reference.status}; "
                        "one of them could not check")
 
 
