@@ -102,9 +102,13 @@ def build_run(options: argparse.Namespace) -> Run:
     output_dir = options.output_dir
     if output_dir is None and json_path not in (None, "-"):
         output_dir = str(Path(json_path).resolve().parent)
+    if options.user_profile_with_cookies and options.user_profile is None:
+        raise UsageError("--user-profile-with-cookies needs --user-profile")
     try:
         config, only, skip = chosen.resolve(profile, CLI_NAMES.__getitem__, identifiers=identifiers,
-                                            credentials=creds, output_dir=Path(output_dir) if output_dir else None)
+                                            credentials=creds, output_dir=Path(output_dir) if output_dir else None,
+                                            user_profile=options.user_profile,
+                                            user_profile_with_cookies=options.user_profile_with_cookies)
     except OptionError as exc:
         raise UsageError(str(exc)) from None
     secrets = [s for s in (os.environ.get(credentials.ENV_PASSWORD), creds and creds.password.get_secret_value()) if s]
