@@ -75,7 +75,7 @@ def _roots(report: Report) -> list[str]:
 
 def _scope(here: Report, reference: Report, minutes: float) -> tuple[CompareScope, str]:
     where = f"the reference ({reference.workstation.hostname}, {minutes:.0f} min apart)"
-    if (here.target.host, here.target.port) != (reference.target.host, reference.target.port):
+    if (here.target.host or "").lower() != (reference.target.host or "").lower():  # the portal is its host name
         return "unknown", (f"the reference diagnosed {reference.target.url or reference.target.input}, "
                            f"not {here.target.url or here.target.input}")
     if minutes > SAME_TIME_MINUTES:

@@ -152,3 +152,18 @@ def test_unreadable_reference_is_one_line_and_exit_3(tmp_path: Path, capsys: pyt
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines[0].startswith("diagnose compare: ") and "is not a diagnose JSON report" in lines[0]
     assert lines[1].startswith("diagnose: --compare-with: ") and len(lines) == 2
+
+
+def test_another_portal_or_another_hour_is_unknown(unavailable: str) -> None:
+    from datetime import timedelta
+
+    from agent.engine.compare import compare
+
+    here = _plain_run(unavailable)
+    other = here.model_copy(update={"target": here.target.model_copy(update={"host": "other.example"})})
+    later = here.model_copy(update={"started_at": here.started_at + timedelta(hours=1)})
+    passed = here.model_copy(update={"status": "ok", "causes": []})
+    assert compare(here, other, "x").scope == "unknown" and "not" in compare(here, other, "x").summary
+    assert compare(here, later, "x").scope == "unknown"
+    assert (compare(here, passed, "x").scope, compare(passed, passed, "x").scope) == ("here_only", "neither")
+    assert compare(here, here, "x").scope == "everywhere"
