@@ -70,6 +70,8 @@ class RunConfig(BaseModel):
     output_dir: Path | None = None
     profile: Profile | None = None
     tls_warning_days: int = 14
+    user_profile: str | None = Field(default=None, description="--user-profile BROWSER[:PROFILE] ('' = the first)")
+    user_profile_with_cookies: bool = False
     identifiers: dict[str, str] = Field(
         default_factory=dict, description="what support asks for: provider_id, npi, tax_id, practice_name"
     )

@@ -93,6 +93,42 @@ class UncheckedCheck(BaseModel):
     reason: str
 
 
+CompareScope = Literal["here_only", "everywhere", "neither", "unknown"]
+
+
+class ReferenceRun(BaseModel):
+    """The reference report a run was compared with: where it came from and what it found."""
+
+    source: str = Field(description="the report file or the exporter URL it was read from")
+    hostname: str
+    started_at: datetime
+    status: ReportStatus
+    first_cause: str | None = None
+
+
+class Difference(BaseModel):
+    """One thing a probe saw differently here and at the reference."""
+
+    probe: str
+    aspect: str = Field(description="status, resolved addresses, certificate issuer, proxy path, clock, page outcome")
+    here: str
+    reference: str
+    note: str = ""
+
+
+class Comparison(BaseModel):
+    """This run against a reference run of the same portal: is the fault here only, or everywhere?"""
+
+    scope: CompareScope = Field(description="here_only: the reference passed at about the same time; "
+                                "everywhere: it failed too (the portal's side); neither: both passed")
+    summary: str
+    reference: ReferenceRun
+    minutes_apart: float
+    differences: list[Difference] = Field(default_factory=list)
+    shared_causes: list[str] = Field(default_factory=list, description="root cause ids both runs found")
+    server_errors: list[int] = Field(default_factory=list, description="5xx statuses the reference saw as well")
+
+
 class Report(BaseModel):
     schema_version: Literal["1"] = SCHEMA_VERSION
     tool: ToolInfo
@@ -112,3 +148,4 @@ class Report(BaseModel):
     left_out: list[str] = Field(default_factory=list, description="checks on that path the user left out")
     interrupted: bool = Field(default=False, description="the run was stopped (SIGINT, SIGTERM) before its end")
     status_reason: str | None = Field(default=None, description="why the status is unknown, in one line")
+    comparison: Comparison | None = Field(default=None, description="this run against a reference report")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from agent.cli.errors import EXIT_UNKNOWN, UsageError
 from agent.cli.run import run
 
-SUBCOMMANDS = ("serve", "report", "demo")
+SUBCOMMANDS = ("serve", "report", "demo", "compare")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,6 +39,8 @@ def _subcommand(name: str, argv: Sequence[str]) -> int:
         from agent.exporter.serve import command
     elif name == "demo":
         from agent.cli.demo_command import main as command
+    elif name == "compare":
+        from agent.cli.compare import main as command
     else:
         from agent.cli.report_cmd import main as command
     return command(argv)

@@ -20,6 +20,7 @@ from probes.base import RunConfig
 from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
 from probes.target import Target, TargetError
+from reports.models import Report
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Run:
     secrets: list[str] = field(default_factory=list)
     history: str | None = None
     webhook: str | None = None
+    reference: tuple[Report, str] | None = None  # --compare-with: the reference report and where it came from
 
 
 def profile_options(options: argparse.Namespace) -> tuple[Target, Profile | None, dict[str, str]]:
@@ -104,16 +106,32 @@ def build_run(options: argparse.Namespace, environ: Mapping[str, str] | None = N
     output_dir = options.output_dir
     if output_dir is None and json_path not in (None, "-"):
         output_dir = str(Path(json_path).resolve().parent)
+    if options.user_profile_with_cookies and options.user_profile is None:
+        raise UsageError("--user-profile-with-cookies needs --user-profile")
     try:
         config, only, skip = chosen.resolve(profile, CLI_NAMES.__getitem__, identifiers=identifiers,
-                                            credentials=creds, output_dir=Path(output_dir) if output_dir else None)
+                                            credentials=creds, output_dir=Path(output_dir) if output_dir else None,
+                                            user_profile=options.user_profile,
+                                            user_profile_with_cookies=options.user_profile_with_cookies)
     except OptionError as exc:
         raise UsageError(str(exc)) from None
     claimed = (environ or {}).get(credentials.ENV_PASSWORD)
     secrets = [s for s in (claimed, creds and creds.password.get_secret_value()) if s]
     history, webhook = scheduled_outputs(options)
     return Run(target, config, only, skip, json_path, options.format, proxy_settings(options.proxy), secrets,
-               history, webhook)
+               history, webhook, reference(options.compare_with))
+
+
+def reference(source: str | None) -> tuple[Report, str] | None:
+    """--compare-with: the reference report, read before the run so a bad one costs no diagnosis."""
+    if source is None:
+        return None
+    from agent.cli.compare import load_report
+
+    try:
+        return load_report(source), source
+    except UsageError as exc:
+        raise UsageError(f"--compare-with: {exc}") from None
 
 
 def check_report_path(path: Path) -> None:

@@ -55,4 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("--history", metavar="PATH", help="append one JSON line per run to PATH (for scheduled runs)")
     add("--webhook", metavar="URL",
         help="POST a Slack/Teams-style JSON alert to URL when the status changes (needs --history)")
+    add("--compare-with", metavar="REPORT_OR_URL",
+        help="compare this run with a reference report: a file, or an exporter's /report?target=NAME")
+    add("--user-profile", nargs="?", const="", metavar="BROWSER[:PROFILE]",
+        help="also load the login page in a temporary copy of your own browser profile and compare "
+        "(default: the first browser and profile found)")
+    add("--user-profile-with-cookies", action="store_true",
+        help="with --user-profile, copy the profile's cookies too (never its passwords or history)")
     return parser

@@ -52,6 +52,10 @@ async def execute(run: Run, resources: RunResources | None = None, began: float 
     human = Console(stderr=json_to_stdout, highlight=False)
     with Progress(human, select(run.only, run.skip)) as progress:
         report = await _diagnose_until_signalled(run, progress, resources, began)
+    if run.reference is not None:
+        from agent.engine.compare import with_comparison
+
+        report = with_comparison(report, *run.reference)
     document = json_report.render(report, run.secrets)
     if run.json_path is not None:
         json_report.write(document, run.json_path)
@@ -64,6 +68,10 @@ async def execute(run: Run, resources: RunResources | None = None, began: float 
         sys.stdout.write(render(report, run.stdout_format, secrets=run.secrets))
     else:
         text.render(report, human)
+        if report.comparison is not None:
+            from agent.cli.compare import render as render_comparison
+
+            render_comparison(report.comparison, human)
     if report.status == "unknown" and report.status_reason:
         sys.stderr.write(f"diagnose: UNKNOWN: {report.status_reason}\n")
     if run.history is not None:

@@ -18,7 +18,7 @@ from fnmatch import fnmatchcase
 from agent.engine.causes import info
 from probes.base import ProbeResult
 from probes.evidence import Finding
-from reports.models import Cause
+from reports.models import Cause, Comparison
 
 SYMPTOM_FACTOR = 0.4  # a symptom's confidence, relative to what it would be as a root cause
 CORROBORATION_BONUS = 0.05  # per extra probe that saw the same cause
@@ -93,6 +93,11 @@ CONDITIONS: dict[tuple[str, str], Condition] = {
 # workstation whose login works is how many clinics are set up, not a fault.
 ONLY_WITH_FAILURE = {"vpn.interference"}
 
+# When a reference run elsewhere saw the same server errors, the portal is down for everyone:
+# the outage is the root, with this confidence at least, and nothing local explains it.
+CONFIRMED_OUTAGE_CONFIDENCE = 0.95
+LOCAL_SIDE = ("dns.*", "network.*", "proxy.*", "vpn.*")
+
 
 class _Merged:
     """One cause id as seen by one or more probes."""
@@ -103,6 +108,7 @@ class _Merged:
         self.evidence = list(finding.evidence)
         self.explained_by: str | None = None
         self.severity = finding.severity
+        self.confirmed = False  # a reference run elsewhere saw the same
 
     def add(self, probe: str, finding: Finding) -> None:
         self.probes.append(probe)
@@ -148,13 +154,18 @@ def _ultimate_root(cause_id: str, found: dict[str, _Merged]) -> str:
 def _confidence(merged: _Merged) -> float:
     base = info(merged.finding.id).confidence * merged.finding.confidence_scale
     base = min(0.99, base + CORROBORATION_BONUS * (len(set(merged.probes)) - 1))
+    if merged.confirmed:
+        base = max(base, CONFIRMED_OUTAGE_CONFIDENCE)
     if merged.explained_by is not None:
         base *= SYMPTOM_FACTOR
     return round(base, 2)
 
 
-def rank(results: list[ProbeResult]) -> list[Cause]:
-    """Every finding of every probe, merged by id, explained where it can be, most likely first."""
+def rank(results: list[ProbeResult], comparison: Comparison | None = None) -> list[Cause]:
+    """Every finding of every probe, merged by id, explained where it can be, most likely first.
+
+    `comparison` (this run against a reference elsewhere) can confirm an outage for everyone.
+    """
     found: dict[str, _Merged] = {}
     for result in results:
         for finding in result.findings:
@@ -163,8 +174,12 @@ def rank(results: list[ProbeResult]) -> list[Cause]:
             else:
                 found[finding.id] = _Merged(result.name, finding)
 
+    outage = _confirmed_outage(comparison, found)
+    # an outage seen elsewhere too: nothing local explains anything, the outage explains what is local
+    roots_allowed = found if outage is None else {k: m for k, m in found.items() if not _matches(k, LOCAL_SIDE)}
     for merged in found.values():
-        merged.explained_by = _explainer(merged, found)
+        local = outage is not None and _matches(merged.finding.id, LOCAL_SIDE)
+        merged.explained_by = "portal.outage" if local else _explainer(merged, roots_allowed)
     roots = {cause_id: _ultimate_root(cause_id, found) for cause_id in found}
     for cause_id, merged in found.items():
         if merged.explained_by is not None:
@@ -182,6 +197,25 @@ def rank(results: list[ProbeResult]) -> list[Cause]:
     ]
     causes.sort(key=lambda c: (c.explained_by is not None, c.severity != "critical", -c.confidence))
     return causes
+
+
+def _confirmed_outage(comparison: Comparison | None, found: dict[str, _Merged]) -> _Merged | None:
+    """Everywhere plus the same 5xx at the reference: `portal.outage`, confirmed, whatever the local probes say."""
+    if comparison is None or comparison.scope != "everywhere" or not comparison.server_errors:
+        return None
+    statuses = ", ".join(str(s) for s in comparison.server_errors)
+    seen = (f"the reference run on {comparison.reference.hostname} ({comparison.minutes_apart:g} min apart) "
+            f"got HTTP {statuses} from the portal too")
+    outage = found.get("portal.outage")
+    if outage is None:
+        finding = Finding(id="portal.outage", severity="critical", evidence=[seen],
+                          summary=f"The portal answers HTTP {statuses} here and at the reference run elsewhere.")
+        outage = found["portal.outage"] = _Merged("http", finding)
+    else:
+        outage.evidence.append(seen)
+        outage.severity = "critical"
+    outage.confirmed = True
+    return outage
 
 
 def _promote(root: _Merged, symptom: _Merged) -> None:

@@ -1,7 +1,8 @@
 """`diagnose serve`: a Prometheus exporter in the manner of blackbox_exporter, for configured portals only.
 
 `GET /probe?target=NAME` diagnoses the configured target NAME and answers its metrics;
-`GET /metrics` answers the exporter's own; `GET /-/healthy` answers OK. Each scrape
+`GET /metrics` answers the exporter's own; `GET /-/healthy` answers OK; `GET /report?target=NAME`
+answers the latest report of NAME as JSON (the reference of `diagnose --compare-with`). Each scrape
 has a deadline: the `timeout` parameter or the target's timeout, never past Prometheus'
 `X-Prometheus-Scrape-Timeout-Seconds` (less a margin) nor the configured cap. At most
 `concurrency` diagnoses run at once; a scrape that finds the same target already being
@@ -27,6 +28,7 @@ from agent.exporter.config import ConfigError, Loaded, Monitored, load, parse_li
 from agent.exporter.shared_browser import SharedBrowser
 from probes.base import RunConfig
 from probes.resources import RunResources
+from reports import json_report
 from reports.models import Report
 
 SCRAPE_MARGIN = 0.5  # seconds kept back from Prometheus' scrape timeout, as blackbox_exporter does
@@ -50,6 +52,7 @@ class Exporter:
         self.metrics = metrics.ExporterMetrics()
         self._slots = asyncio.Semaphore(loaded.concurrency)
         self._running: dict[str, list[_Run]] = {}
+        self.latest: dict[str, Report] = {}  # the last report of each target, for /report
         self.server: asyncio.Server | None = None
 
     async def start(self) -> asyncio.Server:
@@ -74,6 +77,8 @@ class Exporter:
     async def handle(self, request: httpd.Request) -> httpd.Response:
         if request.path == "/probe":
             response = await self.probe(request)
+        elif request.path == "/report":
+            response = self.report(request)
         elif request.path == "/metrics":
             response = httpd.Response(200, self.metrics.exposition(), TEXT_FORMAT)
         elif request.path == "/-/healthy":
@@ -82,7 +87,7 @@ class Exporter:
             response = httpd.Response.text(200, self._index())
         else:
             response = httpd.Response.text(404, f"not found: {request.path} (try /probe?target=NAME or /metrics)")
-        known = request.path in ("/probe", "/metrics", "/-/healthy", "/")
+        known = request.path in ("/probe", "/report", "/metrics", "/-/healthy", "/")
         self.metrics.requests.labels(request.path if known else "other", str(response.status)).inc()
         return response
 
@@ -129,6 +134,19 @@ class Exporter:
             return httpd.Response.text(500, f"the diagnosis failed: {type(exc).__name__}: {exc}")
         return httpd.Response(200, metrics.probe_answer(report), TEXT_FORMAT)
 
+    def report(self, request: httpd.Request) -> httpd.Response:
+        """The latest report of a configured target, as JSON; 404 until one has run."""
+        name = request.param("target")
+        if not name or name not in self.loaded.targets:
+            return httpd.Response.text(400, f"/report?target=NAME needs a configured target "
+                                       f"(configured: {', '.join(sorted(self.loaded.targets))})")
+        latest = self.latest.get(name)
+        if latest is None:
+            return httpd.Response.text(404, f"no report of {name!r} yet: a scrape of /probe?target={name} makes one")
+        credentials = self.loaded.targets[name].config.credentials
+        secrets = [credentials.password.get_secret_value()] if credentials else []
+        return httpd.Response(200, json_report.render(latest, secrets).encode("utf-8"), "application/json")
+
     def _budget(self, item: Monitored, request: httpd.Request) -> float:
         """Seconds this scrape may take: requested or the target's, within the scrape timeout and the cap."""
         limits = [self.loaded.max_timeout]
@@ -174,6 +192,7 @@ class Exporter:
                                     resources=RunResources(browser=lent))
         finally:
             self.metrics.in_flight.dec()
+        self.latest[item.name] = report
         self.metrics.runs.labels(item.name, report.status).inc()
         self.metrics.duration.labels(item.name).observe(report.duration_ms / 1000)
         return report
@@ -181,7 +200,7 @@ class Exporter:
     def _index(self) -> str:
         lines = ["diagnose exporter", "", "Configured targets (GET /probe?target=NAME):"]
         lines += [f"  {name}  {item.target.url}" for name, item in sorted(self.loaded.targets.items())]
-        lines += ["", "Own metrics: GET /metrics   Health: GET /-/healthy"]
+        lines += ["", "Latest report: GET /report?target=NAME   Own metrics: GET /metrics   Health: GET /-/healthy"]
         return "\n".join(lines)
 
 

@@ -69,12 +69,39 @@ class PolicySet(BaseModel):
     values: dict[str, Any] = Field(default_factory=dict)
 
 
+class PageLoad(BaseModel):
+    """The login page as one browser profile loaded it (--user-profile)."""
+
+    loaded: bool = Field(default=False, description="the page's load event fired")
+    error: str | None = Field(default=None, description="why it did not load, when it did not")
+    failed_requests: list[str] = Field(default_factory=list, description="'URL (no query): error'")
+    page_errors: list[str] = Field(default_factory=list)
+    login_form: bool = Field(default=False, description="a password or user-name field was shown")
+
+
+class ProfileReplay(BaseModel):
+    """The login page in a temporary copy of the user's profile against a clean profile of the same browser."""
+
+    browser: str
+    profile: str = Field(description="the profile's display name")
+    executable: str
+    with_cookies: bool = False
+    copied: list[str] = Field(default_factory=list, description="what was copied (the copy is deleted after)")
+    left_out: list[str] = Field(default_factory=list, description="stores never copied")
+    clean: PageLoad = Field(default_factory=PageLoad)
+    user: PageLoad = Field(default_factory=PageLoad)
+    only_in_profile: list[str] = Field(default_factory=list, description="failures the clean profile did not have")
+    extensions_loaded: list[str] = Field(default_factory=list)
+
+
 class UserBrowserEvidence(Evidence):
     probe: Literal["user_browser"] = "user_browser"
     hosts: list[str] = Field(default_factory=list, description="the portal's host, then the IdP hosts")
     browsers: list[BrowserInstall] = Field(default_factory=list)
     policies: list[PolicySet] = Field(default_factory=list)
     policy_errors: list[str] = Field(default_factory=list)
+    replay: ProfileReplay | None = Field(default=None, description="--user-profile: the page in the user's profile")
+    replay_error: str | None = Field(default=None, description="why --user-profile could not load the page")
     support_browsers: list[str] = Field(
         default_factory=list, description="for the report's support section, e.g. 'Google Chrome 131.0.6778.85'"
     )

@@ -10,18 +10,21 @@ check", never as a fault.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import ClassVar
 
 from probes.base import ProbeContext, ProbeResult
 from probes.evidence import Finding, Stopwatch, status_from
-from probes.user_browser import policies, policy_findings, profile_findings
+from probes.user_browser import policies, policy_findings, profile_findings, replay
 from probes.user_browser.discovery import find_installs
 from probes.user_browser.evidence import BrowserInstall, PolicySet, UserBrowserEvidence
 from probes.user_browser.extensions import Catalog
 from probes.user_browser.site_patterns import Site
 from probes.user_browser.sites import crosses_sites, idp_site
 from probes.user_browser.workstation import Workstation, browser_table
-from probes.web.discovery import read_version
+from probes.web.discovery import find_browser, read_version
+
+REPLAY_SECONDS = 30.0  # at most, for both loads of --user-profile (within the probe's budget)
 
 
 def _collect(view: Workstation, sites: list[Site], catalog: Catalog) -> tuple[
@@ -82,8 +85,29 @@ class UserBrowserProbe:
             family = browser_table()[policy.browser]["family"]
             rules = policy_findings.firefox if family == "firefox" else policy_findings.chromium
             findings += rules(policy, target.url, sites, cross)
+        if ctx.config.user_profile is not None:
+            findings += await _replay(ctx, installs, evidence)
         return ProbeResult(name=self.name, status=status_from(findings), summary=_summary(installs, findings),
                            duration_ms=watch.ms(), evidence=evidence, findings=findings)
+
+
+async def _replay(ctx: ProbeContext, installs: list[BrowserInstall], evidence: UserBrowserEvidence) -> list[Finding]:
+    """--user-profile: the page in a temporary copy of the user's profile against a clean one."""
+    wanted = ctx.config.user_profile or ""
+    try:
+        install, info = replay.choose(installs, wanted)
+        executable = install.executable if install.executable and Path(install.executable).is_file() \
+            else find_browser(ctx.config.browser).path
+        evidence.replay, findings = await replay.replay(
+            install, info, executable, ctx.target.url, ctx.config.user_profile_with_cookies,
+            ctx.time_left(REPLAY_SECONDS, keep=1.0))
+    except Exception as exc:  # noqa: BLE001 - a profile that cannot be loaded is "could not check", never a fault
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():  # the driver turned the cancellation into its own error
+            raise asyncio.CancelledError from exc
+        evidence.replay_error = f"could not load the page in the profile: {type(exc).__name__}: {exc}"
+        return []
+    return findings
 
 
 def _summary(installs: list[BrowserInstall], findings: list[Finding]) -> str:
