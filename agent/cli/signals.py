@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 from collections.abc import Iterator
 from types import FrameType
 
@@ -19,6 +20,9 @@ _received: list[int] = []
 @contextlib.contextmanager
 def caught_early() -> Iterator[None]:
     """Remember stop signals for the block (the run's own handlers take over inside it); restore after."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread can take signals
+        yield
+        return
     previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
     _received.clear()
     for signum in STOP_SIGNALS:
