@@ -71,7 +71,8 @@ async def test_cancelled_run_leaves_no_browser_process(tmp_path: Path, when: str
         ctx = context(server.url("/login"), tmp_path)
         task = asyncio.create_task(BrowserProbe().run(ctx))
         if when == "loading":
-            while not server.requests:
+            while not server.requests:  # a browser that cannot start ends the probe: fail then, never hang
+                assert not task.done(), task.result().reason
                 await asyncio.sleep(0.05)
         else:
             await asyncio.sleep(0.3)
