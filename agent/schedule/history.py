@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -24,6 +25,13 @@ except ImportError:  # Windows: appends of one short line are still whole; only 
     fcntl = None  # type: ignore[assignment]
 
 _TAIL_BLOCK = 64 * 1024
+_SCAN_LIMIT = 8 * 1024 * 1024  # look back at most this far for a target's last line (runs are ~300 bytes)
+_LONGEST_LINE = 64 * 1024  # anything longer between two newlines is not a line of ours: skipped, not kept
+LOCK_WAIT = 2.0  # seconds to wait for another run's lock before giving up on this line
+
+
+class HistoryBusy(OSError):
+    """Another process holds the history's lock past LOCK_WAIT: the line is not written, the run goes on."""
 
 
 def entry(report: Report) -> dict[str, Any]:
@@ -83,18 +91,22 @@ def _last_status(handle: IO[bytes], target: str) -> str | None:
 
 
 def _lines_backwards(handle: IO[bytes]) -> Iterator[bytes]:
+    """Lines from the end, within the last _SCAN_LIMIT bytes; linear time, whatever the file holds."""
     handle.seek(0, os.SEEK_END)
     position = handle.tell()
+    floor = max(0, position - _SCAN_LIMIT)
     rest = b""
-    while position > 0:
-        size = min(_TAIL_BLOCK, position)
+    while position > floor:
+        size = min(_TAIL_BLOCK, position - floor)
         position -= size
         handle.seek(position)
         chunk = handle.read(size) + rest
         lines = chunk.split(b"\n")
         rest = lines.pop(0)
+        if len(rest) > _LONGEST_LINE:
+            rest = b""  # a 100 MB run without a newline is not scanned again and again
         yield from reversed(lines)
-    if rest:
+    if rest and floor == 0:
         yield rest
 
 
@@ -116,7 +128,15 @@ def _locked(handle: IO[bytes]) -> Iterator[None]:
     if fcntl is None:
         yield
         return
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise HistoryBusy(f"another process holds its lock for more than {LOCK_WAIT:g} s") from None
+            time.sleep(0.05)
     try:
         yield
     finally:
