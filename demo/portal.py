@@ -6,7 +6,8 @@ portal over HTTPS with a certificate from the demo's own CA, its status page, it
 identity provider, an NTP server, a captive-portal check URL, and a proxy when the
 fault needs one. It then tells the agent how to reach all that, as a user would:
 command-line arguments (`cli_args`), or `RunConfig` fields (`config_overrides`), plus
-the environment (`environment`: a proxy, the demo account). It diagnoses nothing.
+the environment (`environment`: a proxy, the demo account, a home folder with the demo
+user's browser profile). It diagnoses nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from demo.pages import portal_routes as portal_pages
 from demo.proxy_server import ProxyServer
 from demo.status import status_routes
 from demo.web import Page, SilentServer, WebServer
+from demo.workstation import make_home
 from probes.profile import Profile
 
 PORTAL_HOST = "portal.demo.test"
@@ -113,6 +115,7 @@ class DemoPortal:
         self.status_url = status.url("/", host=STATUS_HOST)
         self.target_url = f"https://{PORTAL_HOST}:{portal_port}/login"
         self.profile = _profile(portal_port, idp_port, self.status_url)
+        self.home = make_home(workdir / "home")
         self.profile_file = workdir / "demo-profile.toml"
         self.profile_file.write_text(dump_profile(self.profile), encoding="utf-8")
 
@@ -153,6 +156,7 @@ class DemoPortal:
         env.update(all_proxy="", ALL_PROXY="", no_proxy="127.0.0.1,localhost", NO_PROXY="127.0.0.1,localhost")
         username = "demo.user" if self.fault.user == "wrong.password" else self.fault.user
         env.update(DIAGNOSE_USERNAME=username, DIAGNOSE_PASSWORD=ACCOUNTS[self.fault.user][0])
+        env["HOME"] = str(self.home)  # the demo workstation's own browser profile, for the user_browser probe
         return env
 
 

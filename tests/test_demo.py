@@ -138,7 +138,9 @@ def test_account_fault_is_found(tmp_path: Path, fault) -> None:  # noqa: ANN001 
 def test_healthy_demo_with_browser_and_login(tmp_path: Path) -> None:
     code, report = run_demo(tmp_path)
     assert (code, report["causes"]) == (0, []), [c["id"] for c in report["causes"]]
-    assert {p["name"]: p["status"] for p in report["probes"]}["browser"] == "pass"
+    statuses = {p["name"]: p["status"] for p in report["probes"]}
+    assert statuses["browser"] == "pass" and statuses["user_browser"] == "pass", statuses
+    assert report["support"]["user_browsers"] == ["Chromium 131.0.6778.85"]  # the demo workstation's own
 
 
 @pytest.mark.skipif(not HAS_BROWSER, reason="no Chromium on this machine")
