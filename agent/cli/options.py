@@ -19,6 +19,7 @@ from probes.base import RunConfig
 from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
 from probes.target import Target, TargetError
+from reports import bundle
 
 
 @dataclass
@@ -35,6 +36,12 @@ class Run:
     secrets: list[str] = field(default_factory=list)
     history: str | None = None
     webhook: str | None = None
+    details: bool = False
+    bundle_zip: str | None = None
+    message: str | None = None
+    run_id: str = ""
+    bundle_dir: Path | None = None
+    note: str | None = None  # said on the screen under the headline (a scheme added to TARGET)
 
 
 def profile_options(options: argparse.Namespace) -> tuple[Target, Profile | None, dict[str, str]]:
@@ -42,11 +49,22 @@ def profile_options(options: argparse.Namespace) -> tuple[Target, Profile | None
     from agent.engine.profiles import IdentifierError, ProfileError, resolve_target, support_identifiers
 
     try:
-        target, profile = resolve_target(options.target, options.profile_file)
+        try:
+            target, profile = resolve_target(options.target, options.profile_file)
+        except TargetError:
+            if "://" in options.target:
+                raise
+            target, profile = resolve_target(with_scheme(options.target), options.profile_file)
         identifiers = support_identifiers(options.npi, options.provider_id, options.tax_id, options.practice_name)
     except (ProfileError, TargetError, IdentifierError) as exc:
         raise UsageError(str(exc)) from None
     return target, profile, identifiers
+
+
+def with_scheme(text: str) -> str:
+    """`portal.example.com` -> `https://portal.example.com/`: a bare host is taken as its HTTPS login page."""
+    text = text.strip()
+    return f"https://{text}" + ("" if "/" in text else "/")
 
 
 def proxy_settings(choice: str) -> ProxySettings | None:
@@ -97,9 +115,11 @@ def build_run(options: argparse.Namespace) -> Run:
         except credentials.CredentialsError as exc:
             raise UsageError(str(exc)) from None
     json_path = options.json
-    output_dir = options.output_dir
-    if output_dir is None and json_path not in (None, "-"):
-        output_dir = str(Path(json_path).resolve().parent)
+    run_id = bundle.new_run_id()
+    bundle_dir = bundle.folder_for(run_id, json_path)
+    output_dir = options.output_dir or str(bundle_dir)
+    if options.bundle is not None and not options.bundle.lower().endswith(".zip"):
+        raise UsageError(f"--bundle: expected a path ending in .zip, got {options.bundle!r}")
     try:
         config, only, skip = chosen.resolve(profile, CLI_NAMES.__getitem__, identifiers=identifiers,
                                             credentials=creds, output_dir=Path(output_dir) if output_dir else None)
@@ -107,8 +127,10 @@ def build_run(options: argparse.Namespace) -> Run:
         raise UsageError(str(exc)) from None
     secrets = [s for s in (os.environ.get(credentials.ENV_PASSWORD), creds and creds.password.get_secret_value()) if s]
     history, webhook = scheduled_outputs(options)
+    note = f"No scheme given: checking {target.url}" if "://" not in options.target and not target.profile else None
     return Run(target, config, only, skip, json_path, options.format, proxy_settings(options.proxy), secrets,
-               history, webhook)
+               history, webhook, details=options.details, bundle_zip=options.bundle, message=options.message,
+               run_id=run_id, bundle_dir=bundle_dir, note=note)
 
 
 def scheduled_outputs(options: argparse.Namespace) -> tuple[str | None, str | None]:
