@@ -44,12 +44,14 @@ def render(report: Report, console: Console, *, details: bool = False,
     """The answer for a person at a terminal; `written` names the files (report, bundle) it wrote."""
     if details:
         render_details(report, console)
-    for line in answer(report, written or {}, note):
+    for line in answer(report, note):
         console.print(line)
+    for label, path in (written or {}).items():  # soft-wrapped: a path stays one path to copy
+        console.print(Text(f"{label}: {path}", style="bold" if label == "Bundle" else ""), soft_wrap=True)
 
 
-def answer(report: Report, written: dict[str, str], note: str | None = None) -> list[Text | Table]:
-    """The short screen, line by line."""
+def answer(report: Report, note: str | None = None) -> list[Text | Table]:
+    """The short screen, line by line, up to where the files went."""
     now = datetime.now(UTC)
     roots = [c for c in report.causes if c.explained_by is None]
     word = report.status.upper()
@@ -76,7 +78,6 @@ def answer(report: Report, written: dict[str, str], note: str | None = None) -> 
         lines += [Text(f"  • {line}") for line in not_seen(report)]
     if report.left_out:
         lines.append(Text(f"Left out on request: {', '.join(report.left_out)}", style="dim"))
-    lines += [Text(f"{label}: {path}", style="bold" if label == "Bundle" else "") for label, path in written.items()]
     return lines
 
 
