@@ -19,7 +19,8 @@ def subject(report: Report) -> str:
     roots = [c for c in report.causes if c.explained_by is None]
     what = clean(headline(roots[0], report.finished_at)) if roots else report.status.upper()
     host = report.target.host or report.target.input
-    return f"Login to {host}: {what} ({report.status.upper()}, run {report.run_id})"
+    run = f", run {report.run_id}" if report.run_id else ""
+    return f"Login to {host}: {what} ({report.status.upper()}{run})"
 
 
 def render(report: Report) -> str:

@@ -37,7 +37,7 @@ TRY_ACCOUNT: Final = "Run again with credentials (DIAGNOSE_USERNAME, DIAGNOSE_PA
 
 def who(owner: str | None) -> str:
     """Who must act, in words: `the portal's support`."""
-    return OWNER_WORDS.get(owner or "", "no one yet")
+    return OWNER_WORDS.get(owner or "", "not known (a report from an older version)")
 
 
 def headline(cause: Cause, now: datetime) -> str:

@@ -140,7 +140,7 @@ def test_report_command_renders_a_saved_json(tmp_path: Path, capsys: pytest.Capt
     out_html.parent.mkdir()
     assert main(["report", str(saved), "--html", str(out_html), "--markdown", str(out_md)]) == 0
     assert "data:image/png;base64," in out_html.read_text()
-    assert out_md.read_text().startswith("## Login diagnosis: CRITICAL")
+    assert out_md.read_text().startswith("## The portal's certificate has expired")
     assert main(["report", str(saved)]) == 0
     assert "### 1. The portal's certificate has expired" in capsys.readouterr().out
 
