@@ -3,22 +3,27 @@
 Rendered from the pydantic `Report` with a Jinja2 template (autoescaped), never by
 string concatenation. Everything the page needs travels inside it: styles inline and
 the screenshot as a `data:` URI, so the file can be attached to a ticket and opened
-or printed anywhere. The causes come first: the first screen answers "what is wrong
-and what do I do"; probe details, support identifiers and timestamps follow.
+or printed anywhere. The first screen answers "what is wrong, who to contact, what to
+do" beside the failing step's screenshot; the support ticket's facts come next, the
+raw evidence last. A report may come from anyone (`diagnose report`), so only a
+screenshot inside the report's own folder, named by a relative path, is embedded.
 """
 
 from __future__ import annotations
 
 import base64
 import mimetypes
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from reports import timefmt
 from reports.models import Report
-from reports.words import STATUS_WORDS
+from reports.text_details import label
+from reports.ticket import subject
+from reports.words import STATUS_WORDS, headline, not_seen, who
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
@@ -29,10 +34,19 @@ _MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
 def render(report: Report, *, base_dir: Path | None = None) -> str:
     """The HTML page for `report`; `base_dir` resolves a relative screenshot path (the JSON's folder)."""
     template = _environment().get_template("report.html.j2")
+    lead = _lead_causes(report)
+    owner = lead[0].owner if lead else None
+    contact = report.support.contact
     return template.render(
         report=report,
         status_words=STATUS_WORDS.get(report.status, report.status),
-        lead=_lead_causes(report),
+        headline=headline(lead[0], datetime.now(UTC)) if lead else STATUS_WORDS[report.status],
+        who=who(owner),
+        contact_line=" \u00b7 ".join(contact[k] for k in ("phone", "email", "url") if contact.get(k))
+        if owner in ("portal", "account") else "",
+        subject=subject(report),
+        not_seen=not_seen(report),
+        lead=lead,
         symptoms=[c for c in report.causes if c.explained_by],
         screenshot=screenshot_data_uri(report.support.screenshot, base_dir),
         probes=[(p, flatten(p.evidence.model_dump(mode="json", exclude_none=True))) for p in report.probes],
@@ -40,12 +54,14 @@ def render(report: Report, *, base_dir: Path | None = None) -> str:
 
 
 def screenshot_data_uri(path: str | None, base_dir: Path | None = None) -> str | None:
-    """The screenshot as a `data:` URI, or None when there is none or it cannot be read."""
-    if not path:
+    """The screenshot as a `data:` URI, or None when there is none, it cannot be read, or it is not
+    a file inside `base_dir` named by a relative path (an absolute path or `..` in a report is refused)."""
+    if not path or base_dir is None or Path(path).is_absolute() or "\\" in path:
         return None
-    file = Path(path)
-    if not file.is_absolute() and base_dir is not None:
-        file = base_dir / file
+    folder = base_dir.resolve()
+    file = (folder / path).resolve()
+    if not file.is_relative_to(folder):
+        return None
     mime = mimetypes.guess_type(file.name)[0]
     if mime not in _IMAGE_TYPES:
         return None
@@ -79,8 +95,8 @@ def _lead_causes(report: Report) -> list[Any]:
     return [c for c in report.causes if not c.explained_by]
 
 
-def _timestamp(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if value else ""
+def _when(value: datetime | None) -> str:
+    return timefmt.when(value) if value else ""
 
 
 def _percent(value: float) -> str:
@@ -95,6 +111,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["timestamp"] = _timestamp
+    env.filters["when"] = _when
+    env.filters["label"] = label
     env.filters["percent"] = _percent
     return env

@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from probes.base import ProbeResult
 from probes.evidence import Severity
+from reports import timefmt
 
 ReportStatus = Literal["ok", "warning", "critical", "unknown"]
+Owner = Literal["workstation", "network", "portal", "account"]
 EXIT_CODES: Final[dict[str, int]] = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}  # the contract's
 SCHEMA_VERSION: Final = "1"
 
@@ -59,6 +61,11 @@ class Cause(BaseModel):
     explained_by: str | None = Field(
         default=None, description="id of the cause this one is a symptom of, when it is one"
     )
+    owner: Owner | None = Field(default=None, description="who must act: the causes catalog's owner of this id")
+    window_start: datetime | None = Field(
+        default=None, description="start of the window the cause is about: a maintenance, a certificate's validity")
+    window_end: datetime | None = Field(
+        default=None, description="its end: the announced end of a maintenance, a certificate's expiry")
 
 
 class Support(BaseModel):
@@ -75,14 +82,24 @@ class Support(BaseModel):
         default_factory=list, description="the browsers installed for the user, with versions (the user_browser probe)"
     )
     error_text: list[str] = Field(default_factory=list, description="exact error messages seen")
-    screenshot: str | None = None
-    har: str | None = None
+    screenshot: str | None = Field(default=None, description="the failing step's screenshot, relative to the report")
+    screenshot_step: str | None = Field(default=None, description="the probe whose screenshot it is")
+    har: str | None = Field(default=None, description="the redacted HAR, relative to the report")
+    user_id: str | None = Field(default=None, description="the account tried, masked (first and last character)")
     identifiers: dict[str, str] = Field(default_factory=dict)
     identifiers_missing: list[str] = Field(
         default_factory=list, description="identifiers the portal's support asks for that were not given"
     )
     contact: dict[str, str] = Field(default_factory=dict)
     when_to_contact: str = ""
+    owner: Owner | None = Field(default=None, description="who must act on the first cause")
+
+
+class Bundle(BaseModel):
+    """Where the support bundle of this run was written (the folder always, the zip on request)."""
+
+    folder: str = Field(description="the bundle folder, relative to the report")
+    zip: str | None = Field(default=None, description="the bundle's zip, relative to the report, when asked for")
 
 
 class UncheckedCheck(BaseModel):
@@ -149,3 +166,21 @@ class Report(BaseModel):
     interrupted: bool = Field(default=False, description="the run was stopped (SIGINT, SIGTERM) before its end")
     status_reason: str | None = Field(default=None, description="why the status is unknown, in one line")
     comparison: Comparison | None = Field(default=None, description="this run against a reference report")
+    run_id: str = Field(default="", description="names this run in the bundle and the support ticket")
+    time_zone: str = Field(default="", description="the workstation's time zone (IANA name when known)")
+    started_at_local: str = Field(default="", description="started_at in the workstation's zone, RFC 3339",
+                                  json_schema_extra={"format": "date-time"})
+    finished_at_local: str = Field(default="", description="finished_at in the workstation's zone, RFC 3339",
+                                   json_schema_extra={"format": "date-time"})
+    bundle: Bundle | None = None
+
+    @model_validator(mode="after")
+    def _local_times(self) -> Report:
+        """The local times beside the UTC ones, filled in once, where the report is made."""
+        if not self.time_zone:
+            self.time_zone = timefmt.zone_name()
+        if not self.started_at_local:
+            self.started_at_local = timefmt.iso_local(self.started_at)
+        if not self.finished_at_local:
+            self.finished_at_local = timefmt.iso_local(self.finished_at)
+        return self

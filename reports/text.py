@@ -1,100 +1,133 @@
-"""The terminal rendering: the answer first (ranked causes, what to do), then the probes, then support facts."""
+"""The terminal rendering: the answer on one screen (what, who, what to do, where the bundle is).
+
+The default screen fits 80x24: a headline in plain words, who must act, up to three
+steps, one line for the symptoms the root cause explains, and where the report and
+bundle went. Probe rows and evidence come with `details=True` (`--details`), printed
+before the answer so the answer stays on the last screen. Remote text goes through
+`sanitize.clean`; errno values, exception names and certificate names stay in the
+evidence. Off a terminal, `one_line` is all a log or a scheduler gets.
+"""
 
 from __future__ import annotations
 
-from rich.console import Console, Group
-from rich.markup import escape
-from rich.panel import Panel
+from datetime import UTC, datetime
+
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from reports.models import Cause, Report
-from reports.words import STATUS_WORDS
+from reports import timefmt
+from reports.models import Report
+from reports.sanitize import clean
+from reports.text_details import render_details
+from reports.words import STATUS_WORDS, headline, not_seen, who
 
 STATUS_STYLE = {
     "ok": "bold green", "warning": "bold yellow", "critical": "bold red", "unknown": "bold magenta",
     "pass": "green", "warn": "yellow", "fail": "red", "skip": "dim", "error": "magenta", "timeout": "magenta",
 }
-
-
-IDENTIFIER_LABELS = {"provider_id": "Provider ID", "npi": "NPI", "tax_id": "Tax ID", "practice_name": "Practice name"}
-
-
-def label(identifier: str) -> str:
-    return IDENTIFIER_LABELS.get(identifier, identifier.replace("_", " ").capitalize())
+MAX_STEPS = 3
 
 
 def probe_line(name: str, status: str, duration_ms: int, summary: str) -> Text:
-    """One probe as one line; used live while the run goes and in the final table."""
-    line = Text()
-    line.append(f"{name:<12}", style="bold")
+    """One probe as one line; used live while the run goes and in the details table."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(f"{name:<13}", style="bold")
     line.append(f"{status:<8}", style=STATUS_STYLE.get(status, ""))
     line.append(f"{duration_ms:>6} ms  ", style="dim")
-    line.append(summary)
+    line.append(clean(summary))
     return line
 
 
-def _cause_panel(number: int, cause: Cause) -> Panel:
-    body = Text()
-    if cause.summary:
-        body.append(cause.summary + "\n")
-    for item in cause.evidence[:6]:
-        body.append("  • ", style="dim")
-        body.append(item + "\n")
-    if cause.remediation:
-        body.append("What to do:\n", style="bold")
-        for step, action in enumerate(cause.remediation, 1):
-            body.append(f"  {step}. {action}\n")
-    style = "red" if cause.severity == "critical" else "yellow"
-    label = f"{cause.id}, {cause.severity}, confidence {cause.confidence:.0%}"
-    title = f"{number}. {escape(cause.title)}  [dim]({label})[/]"
-    return Panel(body, title=title, title_align="left", border_style=style)
+def render(report: Report, console: Console, *, details: bool = False,
+           written: dict[str, str] | None = None, note: str | None = None) -> None:
+    """The answer for a person at a terminal; `written` names the files (report, bundle) it wrote."""
+    if details:
+        render_details(report, console)
+    for line in answer(report, note):
+        console.print(line)
+    for label, path in (written or {}).items():  # soft-wrapped: a path stays one path to copy
+        console.print(Text(f"{label}: {path}", style="bold" if label == "Bundle" else ""), soft_wrap=True)
 
 
-def render(report: Report, console: Console) -> None:
-    """Print the whole report for a person at a terminal."""
-    console.print(Text(STATUS_WORDS[report.status], style=STATUS_STYLE[report.status]), f"— {report.target.url}")
+def answer(report: Report, note: str | None = None) -> list[Text | Table]:
+    """The short screen, line by line, up to where the files went."""
+    now = datetime.now(UTC)
     roots = [c for c in report.causes if c.explained_by is None]
-    symptoms = [c for c in report.causes if c.explained_by is not None]
+    word = report.status.upper()
+    lines: list[Text | Table] = []
+    head = Text()
+    head.append(f"{word} ", style=STATUS_STYLE[report.status])
+    if roots:
+        head.append(clean(headline(roots[0], now)), style="bold")
+    else:
+        head.append(STATUS_WORDS[report.status].split(": ", 1)[1])
+    lines.append(head)
+    checked = f"{report.target.url or report.target.input}, {timefmt.when(report.started_at)}"
+    lines.append(Text(f"Checked {checked}", style="dim"))
+    if note:
+        lines.append(Text(note, style="dim"))
     if report.status == "unknown":
-        for check in report.unchecked:
-            console.print(Text(f"  Could not check {check.probe}: ", style="bold"), escape(check.reason))
+        lines += [Text(f"Could not check {c.probe}: {_plain(c.reason)}") for c in report.unchecked[:3]]
         if report.interrupted:
-            console.print(Text("  The run was interrupted before it finished.", style="bold"))
+            lines.append(Text("The run was interrupted before it finished."))
+    if roots:
+        lines += _cause_lines(report, now)
+    elif report.status == "ok":
+        lines.append(Text("Not checked from here:", style="bold"))
+        lines += [Text(f"  • {line}") for line in not_seen(report)]
     if report.left_out:
-        console.print(Text(f"  Left out on request: {', '.join(report.left_out)}", style="dim"))
-    for number, cause in enumerate(roots, 1):
-        console.print(_cause_panel(number, cause))
-    if symptoms:
-        console.print(Text("Also seen, as consequences of the above:", style="bold"))
-        for cause in symptoms:
-            console.print(f"  • {escape(cause.title)} [dim]({cause.id}; explained by {cause.explained_by})[/]")
+        lines.append(Text(f"Left out on request: {', '.join(report.left_out)}", style="dim"))
+    return lines
 
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for column in ("probe", "status", "time", "summary"):
-        table.add_column(column, justify="right" if column == "time" else "left")
-    for probe in report.probes:
-        summary = probe.summary
-        if probe.reason and probe.status != "pass" and probe.reason not in summary:
-            summary = f"{summary} ({probe.reason})"
-        table.add_row(probe.name, Text(probe.status, style=STATUS_STYLE.get(probe.status, "")),
-                      f"{probe.duration_ms} ms", escape(summary))
-    console.print(table)
 
+def _cause_lines(report: Report, now: datetime) -> list[Text | Table]:
+    roots = [c for c in report.causes if c.explained_by is None]
+    first = roots[0]
     support = report.support
-    facts = [
-        f"When: {report.started_at:%Y-%m-%d %H:%M:%S} UTC ({support.timezone} on the workstation)",
-        f"Workstation: {report.workstation.hostname}, {support.os}",
-    ]
-    if support.browser:
-        facts.append(f"Browser: {support.browser.get('name', '?')} {support.browser.get('version', '')}".rstrip())
-    facts += [f"Error seen: \"{text}\"" for text in support.error_text[:5]]
-    if support.screenshot:
-        facts.append(f"Screenshot: {support.screenshot}")
-    facts += [f"{label(key)}: {value}" for key, value in support.identifiers.items()]
-    if support.identifiers_missing:
-        asked = ", ".join(label(i) for i in support.identifiers_missing)
-        facts.append(f"Have ready for the portal's support (not given to this run): {asked}")
-    facts += [f"Portal support {key}: {value}" for key, value in support.contact.items()]
-    console.print(Panel(Group(Text(support.when_to_contact, style="bold"), *map(Text, facts)),
-                        title="For support", title_align="left", border_style="dim"))
+    lines: list[Text | Table] = []
+    owner = Text("Who must act: ", style="bold")
+    owner.append(who(first.owner))
+    contact = _contact(report) if first.owner in ("portal", "account") else ""
+    if contact:
+        owner.append(f" ({contact})")
+    lines.append(owner)
+    if support.when_to_contact:
+        lines.append(Text(f"  {support.when_to_contact}"))
+    steps = first.remediation[:MAX_STEPS]
+    if steps:
+        lines.append(Text("What to do:", style="bold"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", width=4)
+        grid.add_column()
+        for number, step in enumerate(steps, 1):
+            grid.add_row(f"{number}.", clean(step))
+        lines.append(grid)
+    symptoms = [c for c in report.causes if c.explained_by is not None]
+    if symptoms:
+        names = ", ".join(dict.fromkeys(c.probe for c in symptoms))
+        lines.append(Text(f"Also failing because of it: {names} ({len(symptoms)} symptom(s); --details)", style="dim"))
+    others = roots[1:3]
+    if others:
+        lines.append(Text("Also found: " + "; ".join(clean(headline(c, now)) for c in others), style="dim"))
+    return lines
+
+
+def _contact(report: Report) -> str:
+    contact = report.support.contact
+    return ", ".join(clean(contact[key]) for key in ("phone", "email") if contact.get(key))
+
+
+def _plain(reason: str) -> str:
+    """A probe's reason without the exception's class name in front (that belongs to the evidence)."""
+    head, sep, rest = reason.partition(": ")
+    return clean(rest if sep and head.replace(".", "").isidentifier() and head[:1].isupper() else reason)
+
+
+def one_line(report: Report, written: dict[str, str]) -> str:
+    """`CRITICAL tls.cert_expired https://… 2.1s report=… bundle=…`: a run as one log line."""
+    roots = [c for c in report.causes if c.explained_by is None]
+    cause = roots[0].id if roots else ("-" if report.status != "unknown" else "unchecked")
+    files = " ".join(f"{label.lower()}={path}" for label, path in written.items())
+    target = report.target.url or report.target.input
+    return clean(f"{report.status.upper()} {cause} {target} {report.duration_ms / 1000:.1f}s {files}").rstrip()

@@ -1,8 +1,17 @@
-"""The words every renderer uses for a run's status: one table, so the terminal, HTML and Markdown agree."""
+"""The words every renderer uses: status, who must act, the headline, what an OK run could not see.
+
+One table each, so the terminal, HTML, Markdown and the webhook agree.
+"""
 
 from __future__ import annotations
 
-from typing import Final
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
+
+from reports import timefmt
+
+if TYPE_CHECKING:
+    from reports.models import Cause, Report
 
 STATUS_WORDS: Final[dict[str, str]] = {
     "ok": "OK: nothing found that blocks logging in",
@@ -10,3 +19,48 @@ STATUS_WORDS: Final[dict[str, str]] = {
     "critical": "CRITICAL: something blocks logging in",
     "unknown": "UNKNOWN: the agent could not check enough to say",
 }
+
+OWNER_WORDS: Final[dict[str, str]] = {
+    "workstation": "this workstation's IT support",
+    "network": "your network's IT support or internet provider",
+    "portal": "the portal's support",
+    "account": "your practice's portal account administrator",
+}
+
+# The checks the seed guide lists that the agent cannot make from here (an OK run says so).
+NOT_SEEN: Final[list[str]] = [
+    "your own browser's cache and extensions, and its pop-up blocker (try a private window);",
+    "the phone's authenticator app: its clock and its push notifications.",
+]
+TRY_ACCOUNT: Final = "Run again with credentials (DIAGNOSE_USERNAME, DIAGNOSE_PASSWORD) to test the account."
+
+
+def who(owner: str | None) -> str:
+    """Who must act, in words: `the portal's support`."""
+    return OWNER_WORDS.get(owner or "", "not known (a report from an older version)")
+
+
+def headline(cause: Cause, now: datetime) -> str:
+    """The first cause in plain words, with its date when it has one ("… expired on Sat 31 Oct 2026")."""
+    end, start = cause.window_end, cause.window_start
+    if cause.id == "tls.cert_expired" and end:
+        return f"The portal's certificate expired on {timefmt.day(end)}"
+    if cause.id == "tls.expiring_soon" and end:
+        return f"The portal's certificate expires on {timefmt.day(end)}"
+    if cause.id == "tls.cert_not_yet_valid" and start:
+        return f"The portal's certificate is not valid until {timefmt.day(start)}"
+    if cause.id == "portal.maintenance" and end:
+        return f"The portal is down for maintenance, back at {timefmt.back_at(end, now)}"
+    if cause.id == "portal.maintenance_scheduled" and start:
+        until = f" to {timefmt.back_at(end, start)}" if end else ""
+        return f"Maintenance is announced from {timefmt.back_at(start, now)}{until}"
+    return cause.title
+
+
+def not_seen(report: Report) -> list[str]:
+    """What an OK run could not check from here, as a few lines."""
+    lines = list(NOT_SEEN)
+    login = next((p for p in report.probes if p.name == "login"), None)
+    if login is None or login.status == "skip":
+        lines.append(TRY_ACCOUNT)
+    return lines

@@ -153,3 +153,23 @@ async def test_healthcheck_follows_the_main_command(tmp_path: Path) -> None:
     finally:
         await exporter.close()
     assert await asyncio.to_thread(healthcheck.main, serving) == 1
+
+
+def test_exporter_says_when_maintenance_holds_the_alerts() -> None:
+    """The metric the alert rules hold on: diagnose_maintenance{state}, and the announced end."""
+    from datetime import UTC, datetime
+
+    from agent.exporter.metrics import debug_answer, probe_answer
+    from tests.reports.sample import make_report
+
+    report = make_report()
+    end = datetime(2025, 3, 6, 2, 0, tzinfo=UTC)
+    now = report.causes[1].model_copy(update={"id": "portal.maintenance", "window_end": end})
+    during = report.model_copy(update={"causes": [now]})
+    text = probe_answer(during).decode()
+    assert 'diagnose_maintenance{state="now"} 1.0' in text and 'diagnose_maintenance{state="announced"} 0.0' in text
+    assert f"diagnose_maintenance_now_end_timestamp_seconds {end.timestamp():.7e}" in text
+    assert 'diagnose_maintenance{state="announced"} 1.0' in probe_answer(report).decode()
+    debug = debug_answer(report)
+    assert debug.index("Logs for the probe:") < debug.index("Ranked causes:") < debug.index("probe_success")
+    assert "1. tls.cert_expired (critical, 92%)" in debug

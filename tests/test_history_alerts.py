@@ -101,7 +101,9 @@ def test_payload_is_a_slack_and_teams_message_with_facts(tmp_path: Path, receive
     alerts.notify(receiver.url, _run("critical", 0), tmp_path / "state.json")
     body = receiver.bodies[0]
     assert body["text"].startswith("CRITICAL: login to example: The portal's certificate has expired")
-    assert "What to do: Tell the portal's operator" in body["text"] and "was OK" in body["text"]
+    assert "What to do: Tell the portal's operator" in body["text"]
+    assert "was OK" not in body["text"] and "first check of this target" in body["text"]  # nothing invented
+    assert body["diagnose"]["previous_status"] is None
     assert body["diagnose"]["causes"][0] == {
         "id": "tls.cert_expired", "severity": "critical", "title": "The portal's certificate has expired",
     }

@@ -20,6 +20,7 @@ from probes.base import RunConfig
 from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
 from probes.target import Target, TargetError
+from reports import bundle
 from reports.models import Report
 
 
@@ -38,6 +39,12 @@ class Run:
     history: str | None = None
     webhook: str | None = None
     reference: tuple[Report, str] | None = None  # --compare-with: the reference report and where it came from
+    details: bool = False
+    bundle_zip: str | None = None
+    message: str | None = None
+    run_id: str = ""
+    bundle_dir: Path | None = None
+    note: str | None = None  # said on the screen under the headline (a scheme added to TARGET)
 
 
 def profile_options(options: argparse.Namespace) -> tuple[Target, Profile | None, dict[str, str]]:
@@ -45,11 +52,22 @@ def profile_options(options: argparse.Namespace) -> tuple[Target, Profile | None
     from agent.engine.profiles import IdentifierError, ProfileError, resolve_target, support_identifiers
 
     try:
-        target, profile = resolve_target(options.target, options.profile_file)
+        try:
+            target, profile = resolve_target(options.target, options.profile_file)
+        except TargetError:
+            if "://" in options.target:
+                raise
+            target, profile = resolve_target(with_scheme(options.target), options.profile_file)
         identifiers = support_identifiers(options.npi, options.provider_id, options.tax_id, options.practice_name)
     except (ProfileError, TargetError, IdentifierError) as exc:
         raise UsageError(str(exc)) from None
     return target, profile, identifiers
+
+
+def with_scheme(text: str) -> str:
+    """`portal.example.com` -> `https://portal.example.com/`: a bare host is taken as its HTTPS login page."""
+    text = text.strip()
+    return f"https://{text}" + ("" if "/" in text else "/")
 
 
 def proxy_settings(choice: str) -> ProxySettings | None:
@@ -103,11 +121,13 @@ def build_run(options: argparse.Namespace, environ: Mapping[str, str] | None = N
     json_path = options.json
     if json_path not in (None, "-"):
         check_report_path(Path(json_path))
-    output_dir = options.output_dir
-    if output_dir is None and json_path not in (None, "-"):
-        output_dir = str(Path(json_path).resolve().parent)
     if options.user_profile_with_cookies and options.user_profile is None:
         raise UsageError("--user-profile-with-cookies needs --user-profile")
+    run_id = bundle.new_run_id()
+    bundle_dir = bundle.folder_for(run_id, json_path)
+    output_dir = options.output_dir or str(bundle_dir)
+    if options.bundle is not None and not options.bundle.lower().endswith(".zip"):
+        raise UsageError(f"--bundle: expected a path ending in .zip, got {options.bundle!r}")
     try:
         config, only, skip = chosen.resolve(profile, CLI_NAMES.__getitem__, identifiers=identifiers,
                                             credentials=creds, output_dir=Path(output_dir) if output_dir else None,
@@ -118,8 +138,10 @@ def build_run(options: argparse.Namespace, environ: Mapping[str, str] | None = N
     claimed = (environ or {}).get(credentials.ENV_PASSWORD)
     secrets = [s for s in (claimed, creds and creds.password.get_secret_value()) if s]
     history, webhook = scheduled_outputs(options)
+    note = f"No scheme given: checking {target.url}" if "://" not in options.target and not target.profile else None
     return Run(target, config, only, skip, json_path, options.format, proxy_settings(options.proxy), secrets,
-               history, webhook, reference(options.compare_with))
+               history, webhook, reference(options.compare_with), details=options.details,
+               bundle_zip=options.bundle, message=options.message, run_id=run_id, bundle_dir=bundle_dir, note=note)
 
 
 def reference(source: str | None) -> tuple[Report, str] | None:

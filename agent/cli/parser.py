@@ -21,7 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
         "'diagnose report REPORT.json --html OUT.html' (support report).",
     )
     add = parser.add_argument
-    add("target", nargs="?", metavar="TARGET", help="https:// (or http://) URL of the login page, or a profile name")
+    add("target", nargs="?", metavar="TARGET",
+        help="https:// (or http://) URL of the login page, a host name (taken as https://HOST/), or a profile name")
     add("--version", action="version", version=f"diagnose {__version__}")
     add("--json", metavar="PATH", help="write the JSON report to PATH ('-' = stdout; human output then goes to stderr)")
     add("--format", choices=["text", "json", "html", "markdown"], default="text",
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--only", metavar="NAMES", help=f"comma-separated probes to run ({', '.join(PROBE_NAMES)})")
     add("--skip", metavar="NAMES", help="comma-separated probes to leave out")
     add("--credentials-file", metavar="PATH", help="file with 'username = ...' and 'password = ...' lines")
-    add("--output-dir", metavar="DIR", help="where to write the screenshot and HAR (default: next to the JSON report)")
+    add("--output-dir", metavar="DIR",
+        help="where to write the screenshot and HAR (default: the bundle folder, where they are copied anyway)")
     add("--proxy", metavar="auto|env|direct|URL", default="auto",
         help="which proxy to use: the environment's then the system's (auto, the default), the environment's "
         "only (env), none (direct), or this one")
@@ -52,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="URL that answers 204 on an open network, for the captive-portal check ('off' to disable)")
     add("--tls-warning-days", type=int, default=14, metavar="DAYS",
         help="warn when the certificate expires within DAYS (default 14)")
+    add("--details", "-v", action="store_true",
+        help="also show every probe's row and the evidence (the default screen is the short answer)")
+    add("--bundle", metavar="PATH.zip", help="also write the support bundle (report, page, screenshot, HAR, "
+        "ticket.txt) as one zip; the bundle folder is always written")
+    add("--message", metavar="TEXT", help="a message the user saw on the portal (e.g. 'Your account has been "
+        "locked'), classified and ranked with the rest; needs no credentials")
     add("--history", metavar="PATH", help="append one JSON line per run to PATH (for scheduled runs)")
     add("--webhook", metavar="URL",
         help="POST a Slack/Teams-style JSON alert to URL when the status changes (needs --history)")

@@ -1,4 +1,4 @@
-"""One command-line run: progress while it goes, the report written, the rendering, the exit code.
+"""One command-line run: progress while it goes, the report and bundle written, the answer, the exit code.
 
 SIGINT and SIGTERM stop the probes early rather than kill the process, so browsers are
 closed and the report (with unfinished probes marked) is still written.
@@ -7,18 +7,21 @@ closed and the report (with unfinished probes marked) is still written.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+from pathlib import Path
 
 from rich.console import Console
 
 from agent.cli import signals
+from agent.cli.message import with_message
 from agent.cli.options import Run
 from agent.cli.progress import Progress
 from agent.engine.diagnosis import diagnose
 from agent.engine.registry import select
 from probes.resources import RunResources
-from reports import json_report, text
-from reports.models import Report
+from reports import bundle, json_report, text
+from reports.models import Bundle, Report
 
 
 async def _diagnose_until_signalled(
@@ -44,7 +47,7 @@ async def _diagnose_until_signalled(
 
 
 async def execute(run: Run, resources: RunResources | None = None, began: float | None = None) -> int:
-    """Run the diagnosis and write its outputs; return the contract's exit code.
+    """Run the diagnosis and write its outputs (report, bundle); return the contract's exit code.
 
     `resources` is handed to the run as it is (a Playwright driver already starting).
     """
@@ -52,26 +55,31 @@ async def execute(run: Run, resources: RunResources | None = None, began: float 
     human = Console(stderr=json_to_stdout, highlight=False)
     with Progress(human, select(run.only, run.skip)) as progress:
         report = await _diagnose_until_signalled(run, progress, resources, began)
+    report = report.model_copy(update={"run_id": run.run_id})
+    if run.message:
+        report = with_message(report, run.message)
     if run.reference is not None:
         from agent.engine.compare import with_comparison
 
         report = with_comparison(report, *run.reference)
-    document = json_report.render(report, run.secrets)
-    if run.json_path is not None:
-        json_report.write(document, run.json_path)
+    written = _write(report, run)
     if run.stdout_format == "json":
         if run.json_path != "-":
-            sys.stdout.write(document)
+            sys.stdout.write(json_report.render(_for_json(report, run), run.secrets))
     elif run.stdout_format in ("html", "markdown"):
         from agent.cli.report_cmd import render
 
         sys.stdout.write(render(report, run.stdout_format, secrets=run.secrets))
+    elif human.is_terminal:
+        text.render(report, human, details=run.details, written=written, note=run.note)
     else:
-        text.render(report, human)
-        if report.comparison is not None:
-            from agent.cli.compare import render as render_comparison
+        if run.details:
+            text.render(report, human, details=True, written=written, note=run.note)
+        human.print(text.one_line(report, written), soft_wrap=True, markup=False, highlight=False)
+    if run.stdout_format == "text" and report.comparison is not None:
+        from agent.cli.compare import render as render_comparison
 
-            render_comparison(report.comparison, human)
+        render_comparison(report.comparison, human)
     if report.status == "unknown" and report.status_reason:
         sys.stderr.write(f"diagnose: UNKNOWN: {report.status_reason}\n")
     if run.history is not None:
@@ -79,3 +87,29 @@ async def execute(run: Run, resources: RunResources | None = None, began: float 
 
         after_run(report, run.history, run.webhook)
     return report.exit_code
+
+
+def _write(report: Report, run: Run) -> dict[str, str]:
+    """The bundle folder (always), its zip (on request) and the JSON report; what went where."""
+    written: dict[str, str] = {}
+    if run.bundle_dir is not None:
+        bundle.write(report, run.bundle_dir, zip_path=run.bundle_zip, secrets=run.secrets)
+        written["Bundle"] = str(run.bundle_dir)
+        if run.bundle_zip:
+            written["Zip"] = str(Path(run.bundle_zip).resolve())
+    if run.json_path is not None:
+        json_report.write(json_report.render(_for_json(report, run), run.secrets), run.json_path)
+        if run.json_path != "-":
+            written = {"Report": str(Path(run.json_path).resolve()), **written}
+    return written
+
+
+def _for_json(report: Report, run: Run) -> Report:
+    """The report as the `--json` file holds it: artifact paths relative to that file, the bundle named."""
+    base = Path(run.json_path).resolve().parent if run.json_path not in (None, "-") else Path.cwd()
+    info = None
+    if run.bundle_dir is not None:
+        info = Bundle(folder=Path(os.path.relpath(run.bundle_dir, base)).as_posix(),
+                      zip=Path(os.path.relpath(Path(run.bundle_zip).resolve(), base)).as_posix()
+                      if run.bundle_zip else None)
+    return bundle.relative_to(report.model_copy(update={"bundle": info}), base)

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent.engine.causes import info
-from agent.engine.diagnosis import CONTACT_ADVICE
+from agent.engine.causes import contact_advice
 from agent.engine.ranking import rank
 from agent.engine.verdict import decide, one_line
 from probes.base import ProbeResult
@@ -61,7 +60,7 @@ def with_comparison(here: Report, reference: Report, source: str) -> Report:
     verdict = decide(here.probes, causes, interrupted=here.interrupted)
     roots = [c for c in causes if c.explained_by is None]
     support = here.support.model_copy(update={
-        "when_to_contact": CONTACT_ADVICE[info(roots[0].id).owner] if roots else here.support.when_to_contact})
+        "when_to_contact": contact_advice(roots[0].id) if roots else here.support.when_to_contact})
     return here.model_copy(update={
         "comparison": comparison, "causes": causes, "status": verdict.status,
         "exit_code": EXIT_CODES[verdict.status], "unchecked": verdict.unchecked, "support": support,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from agent import __version__
 from agent.engine import registry, workstation
-from agent.engine.causes import info
+from agent.engine.causes import annotate, contact_advice, info
 from agent.engine.ranking import rank
 from agent.engine.runner import Observer, run_probes
 from agent.engine.verdict import decide, one_line
@@ -29,13 +29,6 @@ from reports.models import EXIT_CODES, Cause, Report, Support, TargetInfo, ToolI
 
 REPORT_MARGIN = 0.6  # seconds kept back from --timeout to rank, render and write the report
 
-CONTACT_ADVICE = {
-    "workstation": "This is usually fixed on the workstation: ask your IT support first.",
-    "network": "This is usually fixed in your network (DNS, firewall, proxy, VPN): ask your IT support first.",
-    "portal": "This is on the portal's side: contact the portal's support with this report.",
-    "account": "This is about the account: ask your practice's portal administrator, "
-    "or the portal's support if you are the administrator.",
-}
 
 
 async def diagnose(
@@ -82,7 +75,7 @@ async def diagnose(
         for name in registry.PROBES
     ]
 
-    causes = rank(results)
+    causes = annotate(rank(results), results, started)
     interrupted = stop is not None and stop.is_set()
     verdict = decide(results, causes, interrupted=interrupted)
     status = verdict.status
@@ -117,15 +110,22 @@ def support_section(
 ) -> Support:
     """Gather what support asks for from the probes' evidence: browser, exact errors, screenshot, HAR."""
     browser_ev = next((r.evidence for r in results if isinstance(r.evidence, BrowserEvidence)), None)
+    login_ev = next((r.evidence for r in results if isinstance(r.evidence, LoginEvidence)), None)
     dns_ev = next((r.evidence for r in results if isinstance(r.evidence, DnsEvidence)), None)
     users = next((r.evidence for r in results if isinstance(r.evidence, UserBrowserEvidence)), None)
     error_text: list[str] = []
-    for result in results:
-        if isinstance(result.evidence, BrowserEvidence | LoginEvidence):
-            error_text += [t for t in result.evidence.error_text if t not in error_text]
+    for seen in (browser_ev, login_ev):
+        if seen is None or (isinstance(seen, LoginEvidence) and seen.outcome in ("mfa", "success")):
+            continue  # a second-factor prompt or a signed-in page is not an error
+        error_text += [t for t in seen.error_text if t not in error_text]
     profile = config.profile
     roots = [c for c in causes if c.explained_by is None]
-    advice = CONTACT_ADVICE[info(roots[0].id).owner] if roots else "Nothing found that blocks logging in."
+    advice = contact_advice(roots[0].id) if roots else "Nothing found that blocks logging in."
+    shot, step = (browser_ev.screenshot, "browser") if browser_ev else (None, None)
+    if login_ev is not None and login_ev.screenshot and (
+            (roots and roots[0].id.startswith("account.")) or shot is None):
+        shot, step = login_ev.screenshot, "login"  # the screen that shows the portal's answer
+    user = config.credentials.username if config.credentials else None
     return Support(
         started_at=started,
         finished_at=finished,
@@ -136,14 +136,22 @@ def support_section(
         browser=dict(browser_ev.browser) if browser_ev else {},
         user_browsers=list(users.support_browsers) if users else [],
         error_text=error_text,
-        screenshot=browser_ev.screenshot if browser_ev else None,
-        har=browser_ev.har if browser_ev else None,
+        screenshot=shot,
+        screenshot_step=step if shot else None,
+        har=(login_ev.har if step == "login" and login_ev else browser_ev.har if browser_ev else None),
+        user_id=mask(user) if user else None,
         identifiers=dict(config.identifiers),
         identifiers_missing=[i for i in (profile.support_identifiers if profile else [])
                              if i not in config.identifiers],
         contact=_contact_dict(profile),
         when_to_contact=advice,
+        owner=info(roots[0].id).owner if roots else None,
     )
+
+
+def mask(user: str) -> str:
+    """`j******e`: enough for support to find the account, not enough to give it away."""
+    return user[0] + "*" * max(1, len(user) - 2) + user[-1] if len(user) > 2 else "*" * len(user)
 
 
 def _contact_dict(profile: Profile | None) -> dict[str, str]:

@@ -8,6 +8,8 @@ fresh registry, so one target's series never leak into another's answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from probes.clock.evidence import ClockEvidence
@@ -15,6 +17,7 @@ from probes.dns.evidence import DnsEvidence
 from probes.http.evidence import HttpEvidence
 from probes.tls.evidence import TlsEvidence
 from reports.models import EXIT_CODES, Report
+from reports.sanitize import clean
 
 PROBE_STATUSES = ("pass", "warn", "fail", "skip", "error", "timeout")
 
@@ -57,6 +60,7 @@ def probe_answer(report: Report) -> bytes:
                   ("id", "severity", "probe", "root"))
     for item in report.causes:
         cause.labels(item.id, item.severity, item.probe, "false" if item.explained_by else "true").set(1)
+    maintenance_metrics(report, gauge)
     status = gauge("diagnose_probe_status", "1 for the status each probe ended with, 0 for the others",
                    ("probe", "status"))
     duration = gauge("diagnose_probe_duration_seconds", "How long each probe took", ("probe",))
@@ -65,6 +69,31 @@ def probe_answer(report: Report) -> bytes:
             status.labels(result.name, name).set(1 if result.status == name else 0)
         duration.labels(result.name).set(result.duration_ms / 1000)
     return generate_latest(registry)
+
+
+def maintenance_metrics(report: Report, gauge: Callable[..., Gauge]) -> None:
+    """`diagnose_maintenance{state}`: 1 while maintenance is on (now) or announced; alert rules hold on it."""
+    found = {c.id: c for c in report.causes}
+    state = gauge("diagnose_maintenance", "1 when the portal announces maintenance now or for later", ("state",))
+    for name, cause_id in (("now", "portal.maintenance"), ("announced", "portal.maintenance_scheduled")):
+        state.labels(name).set(1 if cause_id in found else 0)
+        end = found[cause_id].window_end if cause_id in found else None
+        if end is not None:
+            gauge(f"diagnose_maintenance_{name}_end_timestamp_seconds",
+                  f"When the {name} maintenance is announced to end, Unix time").set(end.timestamp())
+
+
+def debug_answer(report: Report) -> str:
+    """`/probe?debug=true`: the run's log (each probe, in order) and the ranked causes, then the metrics."""
+    lines = [f"Diagnosis of {report.target.input} ({report.target.url}): {report.status.upper()}, "
+             f"{report.duration_ms} ms, run {report.run_id or '-'}", "", "Logs for the probe:"]
+    lines += [f"  {p.name:<13}{p.status:<8}{p.duration_ms:>6} ms  {clean(p.summary)}"
+              + (f" ({clean(p.reason)})" if p.reason and p.status != "pass" else "") for p in report.probes]
+    lines += ["", "Ranked causes:"]
+    lines += [f"  {n}. {c.id} ({c.severity}, {c.confidence:.0%}"
+              + (f", explained by {c.explained_by}" if c.explained_by else "") + f"): {clean(c.summary or c.title)}"
+              for n, c in enumerate(report.causes, 1)] or ["  (none)"]
+    return "\n".join([*lines, "", "Metrics that would have been returned:", probe_answer(report).decode()])
 
 
 def succeeded(report: Report) -> bool:

@@ -132,6 +132,8 @@ class Exporter:
             return httpd.Response(200, metrics.failed_answer("deadline"), TEXT_FORMAT)
         except Exception as exc:  # noqa: BLE001 - the agent failing is a 500 with its reason, not a dropped scrape
             return httpd.Response.text(500, f"the diagnosis failed: {type(exc).__name__}: {exc}")
+        if request.param("debug") == "true":  # as blackbox_exporter: the run's log, then the metrics
+            return httpd.Response.text(200, metrics.debug_answer(report))
         return httpd.Response(200, metrics.probe_answer(report), TEXT_FORMAT)
 
     def report(self, request: httpd.Request) -> httpd.Response:

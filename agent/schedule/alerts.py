@@ -20,7 +20,9 @@ from typing import Any
 
 import httpx
 
+from reports import timefmt
 from reports.models import Report
+from reports.words import headline
 
 TIMEOUT_SECONDS = 5.0
 _WORDS = {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"}
@@ -31,20 +33,24 @@ def state_path(history: Path) -> Path:
     return history.with_name(history.name + ".alert-state.json")
 
 
-def payload(report: Report, previous: str) -> dict[str, Any]:
-    """The webhook body: a readable line in `text`, the facts in `diagnose`."""
+def payload(report: Report, previous: str | None) -> dict[str, Any]:
+    """The webhook body: a readable line in `text`, the facts in `diagnose`.
+
+    `previous` is None for a target's first message: no earlier state is invented.
+    """
     name = report.target.profile or report.target.host or report.target.input
     roots = [c for c in report.causes if not c.explained_by]
     head = f"{_WORDS.get(report.status, report.status)}: login to {name}"
     if roots:
-        text = f"{head}: {roots[0].title} ({roots[0].id})"
+        text = f"{head}: {headline(roots[0], report.finished_at)} ({roots[0].id})"
         if roots[0].remediation:
             text += f". What to do: {roots[0].remediation[0]}"
     elif report.status == "ok":
         text = f"{head} works again"
     else:
         text = f"{head} could not be checked"
-    text += f" (was {_WORDS.get(previous, previous)}; checked {report.finished_at:%Y-%m-%d %H:%M:%S} UTC)"
+    was = f"was {_WORDS.get(previous, previous)}" if previous else "first check of this target"
+    text += f" ({was}; checked {timefmt.when(report.finished_at)})"
     return {
         "text": text,
         "diagnose": {
@@ -65,12 +71,13 @@ def notify(url: str, report: Report, state_file: Path, history_previous: str | N
     target = report.target.input
     last = state.get(target)
     delivered = last.get("status") if isinstance(last, dict) else None
-    baseline = delivered or history_previous or "ok"
+    known = delivered or history_previous
+    baseline = known or "ok"  # a first healthy run stays quiet
     if report.status == baseline:
         if delivered is None:
             _save(state_file, {**state, target: {"status": baseline}})
         return False
-    if not send(url, payload(report, baseline)):
+    if not send(url, payload(report, known)):
         return False
     _save(state_file, {**state, target: {"status": report.status, "at": report.finished_at.isoformat()}})
     return True

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from probes.profile import Profile
+from probes.text.maintenance import find_maintenance
 
 Outcome = Literal["locked", "password_expired", "invalid_credentials", "mfa", "success", "rejected"]
 _DATA = Path(__file__).with_name("data") / "account_messages.toml"
@@ -81,4 +82,35 @@ def classify_lines(lines: list[str], profile: Profile | None = None) -> Verdict 
                 if pattern.search(line):
                     return Verdict(outcome=outcome, message=line[:MAX_QUOTE], pattern=pattern.pattern,
                                    source="built-in")
+    return None
+
+
+_OUTCOME_CAUSES: dict[Outcome, str] = {
+    "locked": "account.locked", "password_expired": "account.password_expired",
+    "invalid_credentials": "account.invalid_credentials", "rejected": "account.login_rejected",
+}
+
+
+@cache
+def _portal_rules() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
+    data = tomllib.loads((_DATA.parent / "portal_messages.toml").read_text(encoding="utf-8"))
+    return tuple((item["id"], tuple(re.compile(p, re.IGNORECASE) for p in item["patterns"])) for item in data["cause"])
+
+
+def classify_message(text: str, profile: Profile | None = None) -> tuple[str, str] | None:
+    """A message the user saw (any page, any time) as (cause id, the line that says it), or None.
+
+    The account wording comes first (it is the most specific), then maintenance, then the
+    portal's own failures. A second-factor prompt or a welcome is no cause.
+    """
+    lines = lines_of(text)
+    verdict = classify_lines(lines, profile)
+    if verdict is not None and verdict.outcome in _OUTCOME_CAUSES:
+        return _OUTCOME_CAUSES[verdict.outcome], verdict.message
+    for match in find_maintenance(text):
+        return ("portal.maintenance" if match.group == "now" else "portal.maintenance_scheduled"), match.sentence
+    for cause_id, patterns in _portal_rules():
+        for line in lines:
+            if any(p.search(line) for p in patterns):
+                return cause_id, line[:MAX_QUOTE]
     return None

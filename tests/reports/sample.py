@@ -41,7 +41,7 @@ def make_report(
     causes = [
         Cause(
             id="tls.cert_expired", title="The portal's certificate has expired", severity="critical",
-            confidence=0.92, probe="tls",
+            confidence=0.92, probe="tls", owner="portal",
             summary="portal.example.com presented a certificate that expired 3 days ago.",
             evidence=["subject CN=portal.example.com, not after 2025-03-01T00:00:00Z",
                       "workstation clock is 0.4 s off pool.ntp.org, so the date is right"],

@@ -38,16 +38,18 @@ def _parse(page: str) -> _Collector:
     return collector
 
 
-def test_causes_and_remediation_come_before_probe_details(tmp_path: Path) -> None:
+def test_answer_then_ticket_then_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
     page = html.render(make_report())
     text = " ".join(_parse(page).text)
     first_cause = text.index("The portal's certificate has expired")
+    who = text.index("Who to contact")
     remedy = text.index("Tell the portal's operator")
-    checks = text.index("Checks")
-    assert text.index("CRITICAL") < first_cause < remedy < checks < text.index("For the support ticket")
+    ticket = text.index("For the support ticket")
+    assert first_cause < text.index("CRITICAL: something") < who < remedy < ticket < text.index("Causes and their")
+    assert ticket < text.index("Checks")
     assert text.index("Maintenance is announced for later") > remedy
-    assert text.index("When the certificate is not renewed within a working day.") < text.index("What is wrong")
-    assert "req-8812" in text and "2025-03-04T08:15:00+00:00" in text
+    assert "req-8812" in text and "Tue 4 Mar 2025, 3:15 AM EST (UTC-05:00, America/New_York)" in text
 
 
 def test_symptom_is_listed_apart_and_linked_to_its_root(tmp_path: Path) -> None:
@@ -78,6 +80,14 @@ def test_screenshot_is_embedded_and_nothing_is_fetched(tmp_path: Path) -> None:
 
 def test_missing_or_unsafe_screenshot_is_left_out(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not an image")
+    outside = tmp_path / "elsewhere" / "private.png"
+    outside.parent.mkdir()
+    outside.write_bytes(png_bytes())
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    assert html.screenshot_data_uri(str(outside), bundle) is None  # an absolute path in an untrusted report
+    assert html.screenshot_data_uri("../elsewhere/private.png", bundle) is None  # out of the report's folder
+    assert html.screenshot_data_uri("private.png", outside.parent) is not None
     assert html.screenshot_data_uri(str(tmp_path / "gone.png")) is None
     assert html.screenshot_data_uri("notes.txt", tmp_path) is None
     assert html.screenshot_data_uri(None) is None
@@ -105,7 +115,7 @@ def test_first_screen_in_chromium_shows_the_cause(tmp_path: Path) -> None:
     shot = tmp_path / "login.png"
     shot.write_bytes(png_bytes(40, 30))
     page = tmp_path / "report.html"
-    page.write_text(html.render(make_report(screenshot=shot)), encoding="utf-8")
+    page.write_text(html.render(make_report(screenshot=Path("login.png")), base_dir=tmp_path), encoding="utf-8")
     picture = tmp_path / "first-screen.png"
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
              f"--user-data-dir={tmp_path / 'profile'}"]
@@ -115,7 +125,9 @@ def test_first_screen_in_chromium_shows_the_cause(tmp_path: Path) -> None:
     assert picture.stat().st_size > 10_000
     dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()],
                          check=True, capture_output=True, timeout=60, text=True).stdout
-    assert "What is wrong and what to do" in dom and "Tell the portal's operator" in dom
+    assert "Who to contact" in dom and "Tell the portal's operator" in dom
+    first = dom[:dom.index("For the support ticket")]
+    assert "data:image/png;base64," in first and "What to do" in first
 
 
 def test_report_command_renders_a_saved_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,7 +140,7 @@ def test_report_command_renders_a_saved_json(tmp_path: Path, capsys: pytest.Capt
     out_html.parent.mkdir()
     assert main(["report", str(saved), "--html", str(out_html), "--markdown", str(out_md)]) == 0
     assert "data:image/png;base64," in out_html.read_text()
-    assert out_md.read_text().startswith("## Login diagnosis: CRITICAL")
+    assert out_md.read_text().startswith("## The portal's certificate has expired")
     assert main(["report", str(saved)]) == 0
     assert "### 1. The portal's certificate has expired" in capsys.readouterr().out
 

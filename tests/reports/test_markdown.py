@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reports import markdown
 from tests.reports.sample import make_report
 
 
-def test_order_is_verdict_causes_checks_support() -> None:
+def test_order_is_answer_ticket_evidence_checks() -> None:
     text = markdown.render(make_report())
-    assert text.startswith("## Login diagnosis: CRITICAL")
-    order = ["### 1. The portal's certificate has expired", "**What to do:**",
-             "1. Tell the portal's operator", "### 2. Maintenance is announced for later",
-             "### Checks", "### Support details"]
+    assert text.startswith("## The portal's certificate has expired\n\n**CRITICAL")
+    order = ["**Who to contact:** the portal's support", "**What to do:**",
+             "1. Tell the portal's operator", "### For the support ticket",
+             "### 1. The portal's certificate has expired", "### 2. Maintenance is announced for later",
+             "### Checks"]
     positions = [text.index(part) for part in order]
     assert positions == sorted(positions)
     assert text.endswith("\n")
@@ -44,14 +47,22 @@ def test_code_span_fences() -> None:
     assert markdown._code("plain") == "`plain`"
 
 
-def test_support_identifiers_and_timestamps() -> None:
+def test_support_identifiers_and_local_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
     text = markdown.render(make_report())
-    assert "- **request\\_id:** `req-8812`" in text
-    assert "- **Started:** `2025-03-04T08:15:00+00:00`" in text
+    assert "- **Request id:** `req-8812`" in text
+    assert "- **When:** Tue 4 Mar 2025, 3:15 AM EST (UTC-05:00, America/New\\_York)" in text
     assert "- **Error seen:** `NET::ERR_CERT_DATE_INVALID`" in text
 
 
 def test_healthy() -> None:
     text = markdown.render(make_report(status="ok"))
-    assert "## Login diagnosis: OK" in text
+    assert "**OK: nothing found that blocks logging in**" in text
     assert "No cause found" in text
+    assert "**Not checked from here:**" in text and "authenticator" in text and "DIAGNOSE\\_USERNAME" in text
+
+
+def test_remote_text_is_not_autolinked() -> None:
+    assert markdown._inline("see https://evil.example/x or www.evil.example, mail a@evil.example") == (
+        "see https\\://evil.example/x or www\\.evil.example, mail a\\@evil.example")
+    assert "\x1b" not in markdown._inline("red \x1b[31mtext\x1b[0m")
