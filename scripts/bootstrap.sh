@@ -47,12 +47,17 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -m pip --version >/dev/null 2
 fi
 extras=""
 if [ "$mode" = test ]; then extras="[test]"; fi
-# uv (from PyPI) installs the dependencies in a few seconds where pip takes half a minute; pip when uv cannot be had.
-installer=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
-if [ -x .venv/bin/uv ] || .venv/bin/python -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1; then
-  installer=(.venv/bin/uv pip install --quiet --python .venv/bin/python)
+# uv (from PyPI) installs the dependencies in a few seconds where pip takes half a minute. It trusts the
+# system's certificates (a network that inspects TLS installs its CA there); when it still cannot
+# install (an index only pip's configuration names), pip does it.
+pip_install=(.venv/bin/python -m pip install --quiet --disable-pip-version-check --config-settings editable_mode=compat)
+if { [ -x .venv/bin/uv ] || .venv/bin/python -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1; } \
+  && UV_NATIVE_TLS=1 .venv/bin/uv pip install --quiet --python .venv/bin/python \
+       --config-settings editable_mode=compat -e ".$extras" 2>/dev/null; then
+  :
+else
+  "${pip_install[@]}" -e ".$extras" \
+    || die "installing .$extras into .venv failed (see above; it needs PyPI or a mirror in pip's configuration)"
 fi
-"${installer[@]}" --config-settings editable_mode=compat -e ".$extras" \
-  || die "installing .$extras into .venv failed (see above; it needs PyPI or a mirror in pip's configuration)"
 # Byte-compile ahead: where PYTHONDONTWRITEBYTECODE is set, every run would otherwise compile the sources again.
 .venv/bin/python -m compileall -q agent probes reports demo >/dev/null
