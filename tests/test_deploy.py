@@ -121,7 +121,7 @@ def test_compose_prometheus_and_exporter_agree() -> None:
 
 
 @needs_yaml
-def test_cronjob_arguments_are_a_valid_run(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cronjob_arguments_are_a_valid_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     documents = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "cronjob.yaml").read_text()))
     cronjob = next(d for d in documents if d["kind"] == "CronJob")
     claim = next(d for d in documents if d["kind"] == "PersistentVolumeClaim")
@@ -130,10 +130,11 @@ def test_cronjob_arguments_are_a_valid_run(monkeypatch: pytest.MonkeyPatch) -> N
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == 10001
     assert pod["volumes"][0]["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
     monkeypatch.setenv("DIAGNOSE_WEBHOOK_URL", "https://hooks.example.com/services/T0/B0/X")
+    # /reports is the pod's volume: here a folder of the test's stands in for it
     args = [a.replace("$(DIAGNOSE_WEBHOOK_URL)", "https://hooks.example.com/services/T0/B0/X")
-            for a in container["args"]]
+            .replace("/reports", str(tmp_path)) for a in container["args"]]
     run = build_run(build_parser().parse_args(args))
-    assert run.history == "/reports/history.jsonl" and run.webhook.startswith("https://hooks.example.com/")
+    assert run.history == f"{tmp_path}/history.jsonl" and run.webhook.startswith("https://hooks.example.com/")
     assert {m["mountPath"] for m in container["volumeMounts"]} >= {"/reports", "/tmp", "/dev/shm"}
 
 
