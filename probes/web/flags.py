@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -24,10 +25,9 @@ from probes.http.evidence import HttpEvidence
 from probes.net.host_lookup import lookup
 from probes.target import is_ip
 
-BASE_ARGS = (
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--disable-gpu", "--disable-quic",
-)
+_QUIET = tomllib.loads((Path(__file__).with_name("data") / "quiet.toml").read_text(encoding="utf-8"))
+BASE_ARGS = (*_QUIET["switches"], "--disable-features=" + ",".join(_QUIET["disable_features"]))
+UNSWITCHABLE_HOSTS: tuple[str, ...] = tuple(_QUIET["unswitchable_hosts"])
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext
