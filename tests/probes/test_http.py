@@ -274,3 +274,19 @@ def test_password_form_action_is_read_from_its_own_form() -> None:
     assert read_page(html).password_form_action == "http://login.test/post"
     assert read_page("<input type=password>").password_form_action == ""
     assert read_page("<p>no form</p>").password_form_action is None
+
+
+@pytest.mark.parametrize(("cipher", "fetched"), [("AES128-GCM-SHA256", True), ("DHE-RSA-AES128-GCM-SHA256", False)])
+async def test_the_http_probe_offers_what_chrome_offers(ca: trustme.CA, tmp_path: Path, cipher: str, fetched: bool) -> None:
+    """A server with RSA key exchange only is fetched, as Chrome fetches it; DHE only is not (Chrome dropped it)."""
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    from tests.probes.tls.pki import authority, leaf, rsa_key, server_context
+
+    root = authority("Cipher Test Root", key=rsa_key())
+    (tmp_path / "root.pem").write_bytes(root.pem())
+    context = server_context([leaf(root, host="portal.test", key=rsa_key())], ciphers=cipher)
+    with WebServer({"/login": Page(LOGIN)}, ssl_context=context) as server:
+        result = await HttpProbe().run(_pinned(f"https://portal.test:{server.port}/login", ca_bundle=tmp_path / "root.pem"))
+    assert (result.status == "pass") is fetched, result.reason
+    if not fetched:
+        assert result.status == "error" and "TLS handshake failed" in (result.reason or "")
