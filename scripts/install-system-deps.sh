@@ -17,7 +17,7 @@ set -euo pipefail
 # screenshots render text, CA certificates for TLS, time zones for the clock check,
 # iproute2 for the route to the portal (VPN detection), libatomic1 for the node binary
 # inside Playwright's driver (the Python package runs it; slim bases lack the library).
-runtime=(chromium libatomic1 fonts-liberation fonts-dejavu-core ca-certificates tzdata iproute2 procps)
+runtime=(chromium libnss3-tools libatomic1 fonts-liberation fonts-dejavu-core ca-certificates tzdata iproute2 procps)
 # The test suite's real servers and reference tools: nginx with bad certificates,
 # dig, libfaketime for a skewed clock, promtool and blackbox_exporter (deploy checks
 # and the exporter benchmark), openssl and curl (benchmark baselines).

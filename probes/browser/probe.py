@@ -79,7 +79,6 @@ class BrowserProbe:
                                reason=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
                                evidence=evidence, duration_ms=watch.ms())
         findings = classify(evidence, ctx.target.host, ctx.config.profile, ctx.now(),
-                            bundle_trust=ctx.config.ca_bundle is not None,
                             proxied=ctx.proxy.for_url(ctx.target.url) is not None)
         status = status_from(findings)
         reason = None

@@ -50,17 +50,14 @@ def maintenance_matches(text: str, profile: Profile | None) -> list[MaintenanceM
 
 
 def classify(
-    ev: BrowserEvidence, portal_host: str, profile: Profile | None, now: datetime,
-    bundle_trust: bool = False, proxied: bool = False,
+    ev: BrowserEvidence, portal_host: str, profile: Profile | None, now: datetime, proxied: bool = False,
 ) -> list[Finding]:
     """The findings the evidence supports; empty for a healthy login page.
 
-    `bundle_trust`: the browser trusts a CA bundle through listed keys (`browser_flags`),
-    so its certificate errors say only "not in the list", not why: the tls probe tells.
     `proxied`: a proxy carried the login page, so a failed load may be the proxy's doing.
     """
     if ev.navigation_error:
-        return _navigation(ev, portal_host, bundle_trust, proxied)
+        return _navigation(ev, portal_host, proxied)
     form = ev.login_form is not None and ev.login_form_usable is not False
     findings: list[Finding] = []
     maintenance = _maintenance(ev, now)
@@ -111,7 +108,7 @@ def _finding(cause: str, severity: Severity, summary: str, facts: list[str], dat
     return Finding(id=cause, severity=severity, summary=summary, evidence=facts, data=data)
 
 
-def _navigation(ev: BrowserEvidence, portal_host: str, bundle_trust: bool, proxied: bool) -> list[Finding]:
+def _navigation(ev: BrowserEvidence, portal_host: str, proxied: bool) -> list[Finding]:
     error, url = ev.navigation_error or "", ev.navigation_error_url or ev.url
     host = host_of(url)
     fact = f"{error} at {url}"
@@ -126,7 +123,7 @@ def _navigation(ev: BrowserEvidence, portal_host: str, bundle_trust: bool, proxi
                          [fact, *chain], {"host": host, "url": url, "net_error": error,
                                           "redirect_hosts": ev.redirect_hosts, "portal_host": portal_host})]
     cause = (_net_errors()["proxied"].get(error) if proxied else None) or _net_errors()["portal"].get(error)
-    if cause is None or (bundle_trust and cause.startswith("tls.")):
+    if cause is None:
         return []
     return [_finding(cause, "critical", f"the browser could not load the login page: {error}", [fact],
                      {"source": "browser", "net_error": error, "url": url})]

@@ -39,6 +39,8 @@ class HttpEvidence(Evidence):
     retry_after: str | None = None
     title: str | None = None
     has_password_field: bool = False
+    password_form_action: str | None = Field(
+        default=None, description="absolute URL the password field's form posts to (the page itself when unset)")
     maintenance: list[MaintenanceMatch] = Field(default_factory=list)
     date_header: str | None = Field(default=None, description="the latest answer's Date header")
     received_at_epoch: float | None = Field(default=None, description="local time.time() when it arrived")

@@ -202,6 +202,8 @@ class HttpProbe:
         if "html" in content_type or text.lstrip()[:1] == "<":
             page = read_page(text)
             evidence.title, evidence.has_password_field = page.title, page.has_password_field
+            if page.password_form_action is not None:
+                evidence.password_form_action = urljoin(answer.url, page.password_form_action)
             text = "\n".join(part for part in (page.title, page.text) if part)
         elif not (content_type.startswith("text/") or "json" in content_type):
             text = ""

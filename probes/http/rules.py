@@ -3,16 +3,21 @@
 Kept apart from the fetching so the rules read as a table: a 503 with Retry-After, or
 a page saying it is down for maintenance now, is maintenance; any other 5xx is an
 outage; 403/404/410/451 mean the address is wrong or this workstation is refused;
-maintenance announced on an otherwise working page is a warning.
+maintenance announced on an otherwise working page is a warning, and so is a login form
+served over, or posting its password to, plain `http://` (loopback excepted: browsers
+count it as a secure context).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from probes.evidence import Finding
+from probes.target import is_ip
 
 if TYPE_CHECKING:
     from probes.http.evidence import HttpEvidence
@@ -56,14 +61,42 @@ def classify(evidence: HttpEvidence, now: datetime) -> list[Finding]:
             summary=f"the login URL answers {status} {evidence.reason_phrase}: {meaning}",
             evidence=[answered], data={"status": status, "reason": evidence.reason_phrase, "url": evidence.final_url},
         )]
+    findings = insecure_login(evidence) if status < 400 else []
     if status < 400 and announced:
-        return [Finding(
+        findings.insert(0, Finding(
             id="portal.maintenance_scheduled", severity="warning",
             summary=f"the login page announces maintenance: \u201c{announced[0]}\u201d",
             evidence=[answered] + [f"the page says: \u201c{s}\u201d" for s in announced],
             data={"url": evidence.final_url, "status": status, "sentences": announced},
-        )]
-    return []
+        ))
+    return findings
+
+
+def insecure_login(evidence: HttpEvidence) -> list[Finding]:
+    """A password form on a plain-http page, or posting to a plain-http URL: the password travels unencrypted."""
+    page, action = evidence.final_url or "", evidence.password_form_action
+    if not evidence.has_password_field:
+        return []
+    facts = []
+    if _plain_http(page):
+        facts.append(f"the login page {page} is served over plain http://")
+    if action and action != page and _plain_http(action):
+        facts.append(f"the login form sends the password to {action}")
+    if not facts:
+        return []
+    return [Finding(
+        id="portal.insecure_login", severity="warning",
+        summary=f"the password would travel unencrypted: {facts[-1]}", evidence=facts,
+        data={"source": "http", "url": page, "form_action": action},
+    )]
+
+
+def _plain_http(url: str) -> bool:
+    """An http:// URL whose host is not loopback (which browsers treat as a secure context)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    loopback = host == "localhost" or host.endswith(".localhost") or (is_ip(host) and ip_address(host).is_loopback)
+    return parts.scheme == "http" and not loopback
 
 
 def no_answer(url: str, waited: float, partial: bool = False) -> Finding:

@@ -17,7 +17,7 @@ import certifi
 import httpx
 
 from probes.net.host_lookup import lookup
-from probes.net.tls_handshake import lenient_context
+from probes.net.tls_handshake import BROWSER_CIPHERS, lenient_context
 from probes.target import is_ip
 
 if TYPE_CHECKING:
@@ -28,11 +28,15 @@ USER_AGENT = "diagnose (portal login diagnostics)"
 
 
 def trust_context(ctx: ProbeContext) -> ssl.SSLContext:
-    """The CAs the workstation trusts: `--ca-bundle` alone, else the system store plus Mozilla's."""
+    """The CAs the workstation trusts (`--ca-bundle` alone, else the system store plus Mozilla's), offering
+    what Chrome offers (RSA key exchange included, TLS 1.2 at least), so a server Chrome talks to is fetched."""
     if ctx.config.ca_bundle is not None:
-        return ssl.create_default_context(cafile=str(ctx.config.ca_bundle))
-    context = ssl.create_default_context()
-    context.load_verify_locations(cafile=certifi.where())
+        context = ssl.create_default_context(cafile=str(ctx.config.ca_bundle))
+    else:
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=certifi.where())
+    context.set_ciphers(BROWSER_CIPHERS)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
 
 

@@ -1,4 +1,4 @@
-"""The browser's command line and context options for one run: quiet, resolving and trusting as the run does.
+"""The browser's command line and context options for one run: quiet, and resolving as the run does.
 
 Chromium cannot be pointed at another DNS server, so with `--dns-server` every name the
 login is known to visit (the portal, the profile's identity providers, the hosts the
@@ -6,45 +6,32 @@ login is known to visit (the portal, the profile's identity providers, the hosts
 with `--host-resolver-rules`; a name it could not resolve is mapped to `~NOTFOUND`, so
 the browser never asks the system's resolver instead.
 
-`--ignore-certificate-errors-spki-list` accepts a certificate, whatever its errors,
-when a certificate in the chain the server sends has a listed public-key hash. The
-bundle's own certificates are listed (for servers that send their CA), and the
-portal's certificate too, but only once Python has verified it against the bundle
-(chain, dates, name): most servers send no CA, and listing the portal's key after that
-check makes the browser trust what the bundle trusts and nothing more.
+Trust is not a flag: with `--ca-bundle` the browser reads the bundle from a throwaway
+NSS database (`probes.web.trust`), so it judges certificates by its own rules.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import os
-import ssl
 import sys
+import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 from probes.http.evidence import HttpEvidence
 from probes.net.host_lookup import lookup
-from probes.net.httpclient import trust_context
 from probes.target import is_ip
 
-BASE_ARGS = (
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--disable-gpu", "--disable-quic",
-)
+_QUIET = tomllib.loads((Path(__file__).with_name("data") / "quiet.toml").read_text(encoding="utf-8"))
+BASE_ARGS = (*_QUIET["switches"], "--disable-features=" + ",".join(_QUIET["disable_features"]))
+UNSWITCHABLE_HOSTS: tuple[str, ...] = tuple(_QUIET["unswitchable_hosts"])
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext
 HTTP_WAIT = 2.0  # how long the launch waits for the http probe's redirect hosts
-HANDSHAKE_TIMEOUT = 3.0
-CLOSE_WAIT = 0.5
 
 
 def needs_no_sandbox() -> bool:
@@ -57,13 +44,10 @@ def needs_no_sandbox() -> bool:
 
 async def launch_args(ctx: ProbeContext) -> list[str]:
     """The run's Chromium flags; waits for the dns probe only when `--dns-server` makes the mapping matter."""
-    pinned = await portal_addresses(ctx)
-    rules, spkis = await asyncio.gather(resolver_rules(ctx, pinned), trusted_spkis(ctx, pinned))
+    rules = await resolver_rules(ctx, await portal_addresses(ctx))
     args = list(BASE_ARGS)
     if rules:
         args.append(f"--host-resolver-rules={rules}")
-    if spkis:
-        args.append(f"--ignore-certificate-errors-spki-list={','.join(spkis)}")
     if ctx.proxy.pac_url and not ctx.proxy.proxies:
         args.append(f"--proxy-pac-url={ctx.proxy.pac_url}")
     return args
@@ -109,50 +93,6 @@ async def _other_hosts(ctx: ProbeContext) -> list[str]:
     if http is not None:
         hosts += http.redirect_hosts
     return list(dict.fromkeys(h.lower() for h in hosts if h))
-
-
-def spki_hash(certificate: x509.Certificate) -> str:
-    """base64(sha256(SubjectPublicKeyInfo)), the form Chromium's SPKI lists take."""
-    der = certificate.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    return base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
-
-
-async def trusted_spkis(ctx: ProbeContext, pinned: list[str] | None) -> list[str]:
-    """The bundle's certificates' hashes and, once verified against the bundle, the portal's; [] without a bundle."""
-    bundle = ctx.config.ca_bundle
-    if bundle is None:
-        return []
-    try:
-        hashes = [spki_hash(c) for c in x509.load_pem_x509_certificates(bundle.read_bytes())]
-    except (OSError, ValueError):
-        return []  # the run's input checks report an unusable bundle; the browser then trusts nothing extra
-    portal = await _verified_portal_certificate(ctx, pinned)
-    if portal is not None:
-        hashes.append(spki_hash(portal))
-    return list(dict.fromkeys(hashes))
-
-
-async def _verified_portal_certificate(ctx: ProbeContext, pinned: list[str] | None) -> x509.Certificate | None:
-    """The portal's certificate if it verifies against the bundle for the portal's name; None otherwise."""
-    target = ctx.target
-    if target.scheme != "https" or ctx.proxy.for_url(target.url) is not None:
-        return None
-    addresses = [target.host] if pinned is None else pinned
-    context = trust_context(ctx)
-    for address in addresses[:2]:
-        try:
-            _, writer = await asyncio.wait_for(
-                asyncio.open_connection(address, target.port, ssl=context, server_hostname=target.host),
-                HANDSHAKE_TIMEOUT,
-            )
-        except (OSError, ssl.SSLError, TimeoutError):
-            continue
-        der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
-        writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError, TimeoutError):
-            await asyncio.wait_for(writer.wait_closed(), CLOSE_WAIT)  # a hung server never answers close_notify
-        return x509.load_der_x509_certificate(der) if der else None
-    return None
 
 
 def context_proxy(ctx: ProbeContext, url: str) -> dict[str, Any] | None:

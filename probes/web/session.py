@@ -6,7 +6,7 @@ and the other awaits the same launch. Each probe then works in a fresh context.
 
 A caller that keeps one browser across runs (the exporter) lends its own
 `BrowserSession` through `RunResources(browser=...)`: it is used as it is and left open, and
-the run's resolver rules and trusted keys (`browser_flags`) do not apply to it. A
+the run's resolver rules (`launch_args`) and CA bundle (`bundle_home`) do not apply to it. A
 browser launched for the run is closed by stopping the run's driver
 (`browser_driver`), which `ctx.resources` does at the end of every run, on the
 deadline and on interrupts too.
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from probes.web.discovery import BrowserInfo, BrowserUnavailable, find_browser, read_version
 from probes.web.driver import STOP_TIMEOUT, start_driver
 from probes.web.flags import BASE_ARGS, context_proxy, launch_args, needs_no_sandbox
+from probes.web.trust import FIX, TrustUnavailable, browser_env, bundle_home
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Playwright
@@ -85,7 +86,7 @@ async def launch_shared(choice: str | None = None, args: Sequence[str] = BASE_AR
     info = find_browser(choice)
     playwright = await async_playwright().start()
     try:
-        return await _launch(playwright, info, args)
+        return await _launch(playwright, info, args, browser_env(None))
     except BaseException:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(playwright.stop(), STOP_TIMEOUT)
@@ -93,17 +94,22 @@ async def launch_shared(choice: str | None = None, args: Sequence[str] = BASE_AR
 
 
 async def _launch_for_run(ctx: ProbeContext, info: BrowserInfo, starting: asyncio.Future[Playwright]) -> BrowserSession:
-    """Work out the run's flags (which may wait for the dns probe) while the driver starts, then launch."""
-    args = await launch_args(ctx)
-    return await _launch(await asyncio.shield(starting), info, args)
+    """Work out the run's flags (they may wait for the dns probe) and trust while the driver starts, then launch."""
+    try:
+        args, home = await asyncio.gather(launch_args(ctx), bundle_home(ctx))
+    except TrustUnavailable as exc:
+        raise BrowserUnavailable(str(exc), FIX, info) from None
+    return await _launch(await asyncio.shield(starting), info, args, browser_env(home))
 
 
-async def _launch(playwright: Playwright, info: BrowserInfo, args: Sequence[str]) -> BrowserSession:
+async def _launch(
+    playwright: Playwright, info: BrowserInfo, args: Sequence[str], env: dict[str, str | float | bool]
+) -> BrowserSession:
     sandbox = not needs_no_sandbox()
     try:
         try:
             browser = await playwright.chromium.launch(
-                executable_path=info.path, args=list(args), headless=True,
+                executable_path=info.path, args=list(args), headless=True, env=env,
                 chromium_sandbox=sandbox, timeout=LAUNCH_TIMEOUT * 1000,
             )
         except Exception:
@@ -111,7 +117,7 @@ async def _launch(playwright: Playwright, info: BrowserInfo, args: Sequence[str]
                 raise
             # a Linux without unprivileged user namespaces cannot start the sandbox: without it, then
             browser = await playwright.chromium.launch(
-                executable_path=info.path, args=list(args), headless=True,
+                executable_path=info.path, args=list(args), headless=True, env=env,
                 chromium_sandbox=False, timeout=LAUNCH_TIMEOUT * 1000,
             )
     except Exception as exc:

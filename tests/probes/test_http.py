@@ -237,3 +237,56 @@ async def test_a_portal_that_never_answers_is_an_outage() -> None:
         ctx = ProbeContext(Target.parse(web.url("/login")), RunConfig(), proxy=ProxySettings())
         result = await HttpProbe(timeout=1.0).run(ctx)
     assert [f.id for f in result.findings] == ["portal.outage"] and result.findings[0].hung is True
+
+
+def _pinned(url: str, **config: object) -> ProbeContext:
+    ctx = _ctx(url, **config)
+    ctx.provide(ProbeResult(name="dns", status="pass", evidence=DnsEvidence(host="portal.test", mode="dns_servers", addresses=["127.0.0.1"])))
+    return ctx
+
+
+async def test_login_page_over_plain_http_is_an_insecure_login() -> None:
+    with WebServer({"/login": Page(LOGIN)}) as server:
+        result = await HttpProbe().run(_pinned(f"http://portal.test:{server.port}/login"))
+    assert [(f.id, f.severity) for f in result.findings] == [("portal.insecure_login", "warning")]
+    assert "plain http://" in result.findings[0].summary
+    assert _evidence(result).password_form_action == f"http://portal.test:{server.port}/login"
+
+
+async def test_https_page_posting_the_password_to_http_is_an_insecure_login(ca: trustme.CA, tmp_path: Path) -> None:
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    form = LOGIN.replace('<form method="post">', '<form method="post" action="http://portal.test/session">')
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("portal.test").configure_cert(context)
+    with WebServer({"/login": Page(form), "/ok": Page(LOGIN)}, ssl_context=context) as server:
+        insecure = await HttpProbe().run(_pinned(f"https://portal.test:{server.port}/login", ca_bundle=tmp_path / "ca.pem"))
+        secure = await HttpProbe().run(_pinned(f"https://portal.test:{server.port}/ok", ca_bundle=tmp_path / "ca.pem"))
+    assert [f.id for f in insecure.findings] == ["portal.insecure_login"]
+    assert insecure.findings[0].data["form_action"] == "http://portal.test/session"
+    assert secure.findings == [] and _evidence(secure).password_form_action == f"https://portal.test:{server.port}/ok"
+
+
+def test_password_form_action_is_read_from_its_own_form() -> None:
+    from probes.text.page_text import read_page
+
+    html = ('<form action="/search"><input name="q"></form>'
+            '<form action="http://login.test/post"><input type="password" name="p"></form>')
+    assert read_page(html).password_form_action == "http://login.test/post"
+    assert read_page("<input type=password>").password_form_action == ""
+    assert read_page("<p>no form</p>").password_form_action is None
+
+
+@pytest.mark.parametrize(("cipher", "fetched"), [("AES128-GCM-SHA256", True), ("DHE-RSA-AES128-GCM-SHA256", False)])
+async def test_the_http_probe_offers_what_chrome_offers(ca: trustme.CA, tmp_path: Path, cipher: str, fetched: bool) -> None:
+    """A server with RSA key exchange only is fetched, as Chrome fetches it; DHE only is not (Chrome dropped it)."""
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    from tests.probes.tls.pki import authority, leaf, rsa_key, server_context
+
+    root = authority("Cipher Test Root", key=rsa_key())
+    (tmp_path / "root.pem").write_bytes(root.pem())
+    context = server_context([leaf(root, host="portal.test", key=rsa_key())], ciphers=cipher)
+    with WebServer({"/login": Page(LOGIN)}, ssl_context=context) as server:
+        result = await HttpProbe().run(_pinned(f"https://portal.test:{server.port}/login", ca_bundle=tmp_path / "root.pem"))
+    assert (result.status == "pass") is fetched, result.reason
+    if not fetched:
+        assert result.status == "error" and "TLS handshake failed" in (result.reason or "")
