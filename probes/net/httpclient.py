@@ -17,6 +17,7 @@ import certifi
 import httpx
 
 from probes.net.host_lookup import lookup
+from probes.net.proxy_settings import redact, unsupported
 from probes.net.tls_handshake import lenient_context
 from probes.target import is_ip
 
@@ -66,7 +67,9 @@ class RoutingTransport(httpx.AsyncBaseTransport):
     verification checks the certificate against the name. Other hosts (an identity
     provider, a status page) are resolved through `--dns-server` when one is given, and
     pinned the same way. Through a proxy nothing is pinned: the proxy resolves the name
-    itself. When several addresses are pinned, a refused connection moves on to the next one.
+    itself (SOCKS5 too: the name is sent to the proxy). A proxy scheme httpx cannot speak
+    (socks4://) is raised as `httpx.ProxyError` naming it, never a crash. When several
+    addresses are pinned, a refused connection moves on to the next one.
     """
 
     def __init__(self, ctx: ProbeContext, ssl_context: ssl.SSLContext, timeout: float) -> None:
@@ -84,6 +87,8 @@ class RoutingTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         proxy = self._ctx.proxy.for_url(str(request.url))
+        if proxy is not None and (why := unsupported(proxy)):
+            raise httpx.ProxyError(f"{why}: {redact(proxy)}", request=request)
         transport = self._transport(proxy)
         addresses = None if proxy is not None else await self._addresses(request)
         if not addresses:
