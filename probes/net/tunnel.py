@@ -12,6 +12,7 @@ import asyncio
 import base64
 from urllib.parse import unquote, urlsplit
 
+from probes.net.proxy_settings import redact, unsupported
 from probes.net.socks import SocksError, socks5_connect
 
 
@@ -55,9 +56,7 @@ async def open_tunnel(
     if scheme in ("socks5", "socks5h") and proxy_host:
         return await _socks_tunnel(proxy_url, host, port, timeout)
     if scheme != "http" or not proxy_host:
-        scheme_name = urlsplit(proxy_url).scheme or "(none)"
-        raise TunnelError(f"unsupported proxy scheme {scheme_name}://: only http:// and socks5:// proxies carry "
-                          "a tunnel here")
+        raise TunnelError(unsupported(proxy_url) or f"no proxy host in {redact(proxy_url)}")
     authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     request = proxy_request(proxy_url, f"CONNECT {authority} HTTP/1.1", [f"Host: {authority}"])
 
