@@ -11,6 +11,7 @@ import argparse
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from agent.cli import credentials
 from agent.cli.errors import UsageError
@@ -57,11 +58,15 @@ def proxy_settings(choice: str) -> ProxySettings | None:
         return ProxySettings.from_environment()
     if choice == "direct":
         return ProxySettings()
+    url = choice.strip().rstrip("/") if "://" in choice else f"http://{choice.strip().rstrip('/')}"
     try:
-        parsed = Target.parse(choice)
-    except TargetError as exc:
+        host, _ = urlsplit(url).hostname, urlsplit(url).port  # the port is read to raise on a bad one
+    except ValueError as exc:
         raise UsageError(f"--proxy: expected auto, env, direct or a proxy URL ({exc})") from None
-    return ProxySettings(proxies={"http": parsed.origin, "https": parsed.origin}, source="command line")
+    if not host:
+        raise UsageError("--proxy: expected auto, env, direct or a proxy URL (no host in it)")
+    # user:password@ stays in the URL the connections use; every report shows it redacted
+    return ProxySettings(proxies={"http": url, "https": url}, source="command line")
 
 
 CLI_NAMES = {  # RunOptions field -> the option as typed
