@@ -49,7 +49,7 @@ def client_for(
     `verify=False` is for the rare caller that must read an answer whatever the certificate.
     """
     transport = RoutingTransport(ctx, trust_context(ctx) if verify else lenient_context(alpn=("http/1.1",)), timeout)
-    return httpx.AsyncClient(
+    return _NoFollowClient(
         transport=transport,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
         follow_redirects=False,
@@ -57,6 +57,21 @@ def client_for(
         headers={"User-Agent": USER_AGENT},
         base_url=url or "",
     )
+
+
+class _NoFollowClient(httpx.AsyncClient):
+    """A client that hands any `Location` back as the server sent it, never raising on it.
+
+    httpx builds the next request from `Location` even when it will not follow it, and a
+    hostile value (`javascript:alert(1)`, a path without `/`) raises `InvalidURL` out of
+    `send`, which is no `HTTPError`. Redirects are followed by callers, who judge the header.
+    """
+
+    def _build_redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
+        try:
+            return super()._build_redirect_request(request, response)
+        except httpx.InvalidURL:
+            return request  # kept only as `response.next_request`, which no caller reads
 
 
 class RoutingTransport(httpx.AsyncBaseTransport):
