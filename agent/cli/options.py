@@ -17,7 +17,7 @@ from agent.cli import credentials
 from agent.cli.errors import UsageError
 from agent.engine.run_options import OptionError, RunOptions, probe_list
 from probes.base import RunConfig
-from probes.net.proxy_settings import ProxySettings
+from probes.net.proxy_settings import ProxySettings, unsupported
 from probes.profile import Profile
 from probes.target import Target, TargetError
 
@@ -63,8 +63,8 @@ def proxy_settings(choice: str) -> ProxySettings | None:
         host, _ = urlsplit(url).hostname, urlsplit(url).port  # the port is read to raise on a bad one
     except ValueError as exc:
         raise UsageError(f"--proxy: expected auto, env, direct or a proxy URL ({exc})") from None
-    if not host:
-        raise UsageError("--proxy: expected auto, env, direct or a proxy URL (no host in it)")
+    if not host or (why := unsupported(url)):
+        raise UsageError(f"--proxy: expected auto, env, direct or a proxy URL ({why or 'no host in it'})")
     # user:password@ stays in the URL the connections use; every report shows it redacted
     return ProxySettings(proxies={"http": url, "https": url}, source="command line")
 
