@@ -1,14 +1,16 @@
 """An HTTP proxy on loopback, in a thread, that plays one proxy behaviour per instance.
 
 Modes: `forward` carries CONNECT tunnels and absolute-URI requests; `auth_required`
-answers 407 with a Basic challenge; `forbidden` answers 403 like a URL filter;
-`close` hangs up without answering; `mitm` opens the tunnel, then terminates TLS with
-`mitm_context(host)` and re-encrypts towards the real server without verifying it,
-as TLS-inspecting proxies do. It only ever connects to loopback upstreams.
+answers 407 with a Basic challenge (and forwards when given `credentials` and sent
+them); `forbidden` answers 403 like a URL filter; `close` hangs up without
+answering; `mitm` opens the tunnel, then terminates TLS with `mitm_context(host)`
+and re-encrypts towards the real server without verifying it, as TLS-inspecting
+proxies do. It only ever connects to loopback upstreams.
 """
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import select
 import socket
@@ -37,6 +39,7 @@ class ProxyServer:
         mitm_context: Callable[[str], ssl.SSLContext] | None = None,
         host: str = "127.0.0.1",
         hosts: dict[str, str] | None = None,
+        credentials: tuple[str, str] | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown proxy mode {mode!r}; one of {', '.join(MODES)}")
@@ -45,6 +48,9 @@ class ProxyServer:
         self.mode = mode
         self.mitm_context = mitm_context
         self.hosts = {name.lower(): address for name, address in (hosts or {}).items()}
+        # in `auth_required` mode, these (user, password) open the way; without them every request gets 407
+        self.basic = None if credentials is None else "Basic " + base64.b64encode(
+            ":".join(credentials).encode()).decode("ascii")
         self.requests: list[str] = []
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -117,7 +123,8 @@ def _handler_class(proxy: ProxyServer) -> type[socketserver.StreamRequestHandler
             target = rest.rpartition(" ")[0] or rest
             if proxy.mode == "close":
                 return
-            if proxy.mode == "auth_required":
+            given = next((v for k, v in headers if k.lower() == "proxy-authorization"), None)
+            if proxy.mode == "auth_required" and (proxy.basic is None or given != proxy.basic):
                 self._answer(407, "Proxy Authentication Required", "<p>Proxy authentication required</p>",
                              [f'Proxy-Authenticate: Basic realm="{REALM}"'])
                 return

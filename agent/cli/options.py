@@ -12,12 +12,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from agent.cli import credentials
 from agent.cli.errors import UsageError
 from agent.engine.run_options import OptionError, RunOptions, probe_list
 from probes.base import RunConfig
-from probes.net.proxy_settings import ProxySettings
+from probes.net.proxy_settings import ProxySettings, unsupported
 from probes.profile import Profile
 from probes.target import Target, TargetError
 from reports import bundle
@@ -78,11 +79,15 @@ def proxy_settings(choice: str) -> ProxySettings | None:
         return ProxySettings.from_environment()
     if choice == "direct":
         return ProxySettings()
+    url = choice.strip().rstrip("/") if "://" in choice else f"http://{choice.strip().rstrip('/')}"
     try:
-        parsed = Target.parse(choice)
-    except TargetError as exc:
+        host, _ = urlsplit(url).hostname, urlsplit(url).port  # the port is read to raise on a bad one
+    except ValueError as exc:
         raise UsageError(f"--proxy: expected auto, env, direct or a proxy URL ({exc})") from None
-    return ProxySettings(proxies={"http": parsed.origin, "https": parsed.origin}, source="command line")
+    if not host or (why := unsupported(url)):
+        raise UsageError(f"--proxy: expected auto, env, direct or a proxy URL ({why or 'no host in it'})")
+    # user:password@ stays in the URL the connections use; every report shows it redacted
+    return ProxySettings(proxies={"http": url, "https": url}, source="command line")
 
 
 CLI_NAMES = {  # RunOptions field -> the option as typed

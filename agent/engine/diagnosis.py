@@ -28,6 +28,7 @@ from probes.user_browser.evidence import UserBrowserEvidence
 from reports.models import EXIT_CODES, Cause, Report, Support, TargetInfo, ToolInfo
 
 REPORT_MARGIN = 0.6  # seconds kept back from --timeout to rank, render and write the report
+PAC_SHARE = 0.2  # of --timeout: fetching and running a PAC file before the probes start
 
 
 
@@ -53,6 +54,8 @@ async def diagnose(
     loop = asyncio.get_running_loop()
     t0 = began if began is not None else loop.time()
     settings = proxy if proxy is not None else await ProxySettings.detect()
+    await settings.resolve_pac(pac_urls(target, config), seconds=config.timeout * PAC_SHARE,
+                               verify=str(config.ca_bundle) if config.ca_bundle else True)
     ctx = ProbeContext(target, config, proxy=settings, resources=resources)
 
     names = registry.select(only, set(skip))
@@ -98,6 +101,16 @@ async def diagnose(
         interrupted=interrupted,
         status_reason=one_line(verdict, interrupted) if status == "unknown" else None,
     )
+
+
+def pac_urls(target: Target, config: RunConfig) -> list[str]:
+    """The URLs a PAC file is asked about ahead: the portal, its status page, its identity providers."""
+    profile = config.profile
+    urls = [target.url, config.status_page or (profile.status_page if profile else None)]
+    if profile is not None:
+        urls += [profile.saml_metadata_url, profile.oidc_discovery_url]
+        urls += [f"https://{host}/" for host in profile.idp_hosts]
+    return [url for url in urls if url]
 
 
 def support_section(

@@ -35,6 +35,7 @@ class ClockEvidence(Evidence):
     references: list[ClockReference] = Field(default_factory=list)
     offset_seconds: float | None = Field(default=None, description="workstation minus reference; + = ahead")
     reference: str | None = None
+    outliers: list[str] = Field(default_factory=list, description="references set aside (absurd, or far from the rest)")
     local_time: str
     timezone: str
     sync: ClockSync | None = None

@@ -14,7 +14,7 @@ import platform
 import statistics
 import time
 import tomllib
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -40,6 +40,10 @@ DEFAULT_TIME_SERVERS: list[tuple[str, int]] = [
 CRITICAL_SECONDS = 3600.0  # from an hour off, cookies and sign-in tokens dated by the portal look expired
 WARNING_SECONDS = 60.0  # a minute or two: nothing breaks yet, Kerberos and token checks allow about 5 minutes
 HTTP_DATE = "http-date"
+# a reference claiming a year outside this range is broken, not right: this release cannot
+# run before 2024, and no clock here will still be checked by it in 2080
+PLAUSIBLE_YEARS = (2024, 2080)
+OUTLIER_SECONDS = 300.0  # further than this from the other references' median: set aside, named
 _SYNC_DATA = Path(__file__).with_name("data") / "clock_sync.toml"
 
 
@@ -79,7 +83,8 @@ class ClockProbe:
         date = await portal_date(ctx, http)
         if date is not None:
             evidence.references.append(http_date_reference(*date))
-        chosen = choose_reference(evidence.references)
+        chosen = choose_reference(evidence.references, time.time())
+        evidence.outliers = [r.reference for r in evidence.references if (r.detail or "").startswith("outlier")]
         if chosen is None:
             reason = "could not check: no time reference answered"
             return ProbeResult(name=self.name, status="error", reason=reason, summary=reason,
@@ -118,21 +123,33 @@ async def _http_result(ctx: ProbeContext) -> HttpEvidence | None:
         return None
 
 
-def choose_reference(references: list[ClockReference]) -> tuple[float, str] | None:
-    """The median NTP answer, else the Date header, else None.
+def choose_reference(references: list[ClockReference], now: float) -> tuple[float, str] | None:
+    """The median of the sane references (NTP first when fewer than three), else None.
 
-    The low median of an even count is still one server's real answer, never the
-    average of two that disagree, so the offset and the named reference go together.
+    A reference claiming a time outside `PLAUSIBLE_YEARS` is set aside (its `detail`
+    says so), and so is one further than `OUTLIER_SECONDS` from the median of the rest:
+    one absurd NTP answer can then not outvote a correct Date header. The low median of
+    an even count is one reference's real answer, so offset and name go together.
     """
-    ntp = [r for r in references if r.reference != HTTP_DATE and r.offset_seconds is not None]
-    if ntp:
-        median = statistics.median_low(r.offset_seconds for r in ntp if r.offset_seconds is not None)
-        chosen = next(r for r in ntp if r.offset_seconds == median)
-        return median, chosen.reference
-    for ref in references:
-        if ref.reference == HTTP_DATE and ref.offset_seconds is not None:
-            return ref.offset_seconds, HTTP_DATE
-    return None
+    usable = [r for r in references if r.offset_seconds is not None]
+    sane = []
+    for ref in usable:
+        assert ref.offset_seconds is not None
+        claimed = datetime.fromtimestamp(now - ref.offset_seconds, UTC) if abs(ref.offset_seconds) < 1e11 else None
+        if claimed is None or not PLAUSIBLE_YEARS[0] <= claimed.year <= PLAUSIBLE_YEARS[1]:
+            ref.detail = f"outlier: claims {claimed.isoformat(timespec='seconds') if claimed else 'an absurd time'}"
+        else:
+            sane.append(ref)
+    ntp = [r for r in sane if r.reference != HTTP_DATE]
+    pool = sane if len(sane) >= 3 else (ntp or sane)
+    if not pool:
+        return None
+    median = statistics.median_low(r.offset_seconds for r in pool if r.offset_seconds is not None)
+    for ref in pool:
+        if ref.offset_seconds is not None and abs(ref.offset_seconds - median) > OUTLIER_SECONDS:
+            ref.detail = f"outlier: {ref.offset_seconds - median:+.0f} s from the median of the references"
+    chosen = next(r for r in pool if r.offset_seconds == median)
+    return median, chosen.reference
 
 
 async def portal_date(ctx: ProbeContext, http: HttpEvidence | None) -> tuple[str | None, float | None] | None:

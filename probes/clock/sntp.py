@@ -39,8 +39,15 @@ def to_ntp(seconds: float) -> bytes:
 
 
 def from_ntp(raw: bytes) -> float:
-    """A 64-bit NTP timestamp as a Unix time (era 0)."""
+    """A 64-bit NTP timestamp as a Unix time, era chosen as RFC 4330 section 3 says.
+
+    The seconds field wraps on 2036-02-07 (era 1). A value with its top bit set is in
+    era 0 (1968 to 2036); with it clear, in era 1 (2036 to 2104), so an answer from
+    2100 reads as 2100, never as 1964.
+    """
     whole, fraction = struct.unpack("!II", raw)
+    if not whole & 0x8000_0000:
+        whole += 2**32
     return float(whole - NTP_EPOCH_OFFSET + fraction / 2**32)
 
 

@@ -17,6 +17,7 @@ import certifi
 import httpx
 
 from probes.net.host_lookup import lookup
+from probes.net.proxy_settings import redact, unsupported
 from probes.net.tls_handshake import BROWSER_CIPHERS, lenient_context
 from probes.target import is_ip
 
@@ -52,7 +53,7 @@ def client_for(
     `verify=False` is for the rare caller that must read an answer whatever the certificate.
     """
     transport = RoutingTransport(ctx, trust_context(ctx) if verify else lenient_context(alpn=("http/1.1",)), timeout)
-    return httpx.AsyncClient(
+    return _NoFollowClient(
         transport=transport,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
         follow_redirects=False,
@@ -60,6 +61,21 @@ def client_for(
         headers={"User-Agent": USER_AGENT},
         base_url=url or "",
     )
+
+
+class _NoFollowClient(httpx.AsyncClient):
+    """A client that hands any `Location` back as the server sent it, never raising on it.
+
+    httpx builds the next request from `Location` even when it will not follow it, and a
+    hostile value (`javascript:alert(1)`, a path without `/`) raises `InvalidURL` out of
+    `send`, which is no `HTTPError`. Redirects are followed by callers, who judge the header.
+    """
+
+    def _build_redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
+        try:
+            return super()._build_redirect_request(request, response)
+        except httpx.InvalidURL:
+            return request  # kept only as `response.next_request`, which no caller reads
 
 
 class RoutingTransport(httpx.AsyncBaseTransport):
@@ -70,7 +86,9 @@ class RoutingTransport(httpx.AsyncBaseTransport):
     verification checks the certificate against the name. Other hosts (an identity
     provider, a status page) are resolved through `--dns-server` when one is given, and
     pinned the same way. Through a proxy nothing is pinned: the proxy resolves the name
-    itself. When several addresses are pinned, a refused connection moves on to the next one.
+    itself (SOCKS5 too: the name is sent to the proxy). A proxy scheme httpx cannot speak
+    (socks4://) is raised as `httpx.ProxyError` naming it, never a crash. When several
+    addresses are pinned, a refused connection moves on to the next one.
     """
 
     def __init__(self, ctx: ProbeContext, ssl_context: ssl.SSLContext, timeout: float) -> None:
@@ -88,6 +106,8 @@ class RoutingTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         proxy = self._ctx.proxy.for_url(str(request.url))
+        if proxy is not None and (why := unsupported(proxy)):
+            raise httpx.ProxyError(f"{why}: {redact(proxy)}", request=request)
         transport = self._transport(proxy)
         addresses = None if proxy is not None else await self._addresses(request)
         if not addresses:

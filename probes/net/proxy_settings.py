@@ -2,8 +2,10 @@
 
 Read once per run (cheap, no network) and handed to every probe through the context,
 so TLS, HTTP and the browser all go the way the workstation's browser would. The OS
-sources (WinINET / WinHTTP, `scutil --proxy`, GNOME, KDE) live in `probes.osinfo`;
-a PAC file is recorded by URL, never evaluated.
+sources (WinINET / WinHTTP, `scutil --proxy`, GNOME, KDE) live in `probes.osinfo`.
+A PAC file (configured, or found by WPAD when auto-detection is on) is fetched and run
+once at the start of the run (`resolve_pac`), so `for_url` stays the one, synchronous,
+decision point and answers as the browser's PAC evaluation would.
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ import fnmatch
 import ipaddress
 import os
 import re
+from collections.abc import Callable
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, Field, field_serializer
+from pydantic import BaseModel, Field, PrivateAttr, field_serializer
 
+from probes.net.pac import PacDecision, PacError, PacReport, PacScript, choose, fetch_pac, parse_answer
+from probes.osinfo import wpad
 from probes.osinfo.system_proxy import read_system_proxy
 
 _ENV_NAMES = ("https_proxy", "http_proxy", "all_proxy", "no_proxy")
-_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+_USERINFO = re.compile(r"(?<=://)[^\s/]*@")
+SUPPORTED_SCHEMES = ("http", "https", "socks5", "socks5h")  # what httpx (with socksio) can carry
+PROXY_TRY_SECONDS = 1.0  # per proxy of a PAC fallback list
 
 
 class ProxyDecision(NamedTuple):
@@ -46,6 +53,10 @@ class ProxySettings(BaseModel):
     detail: str | None = Field(default=None, description="which OS setting the proxies came from")
     auto_detect: bool = Field(default=False, description="WPAD auto-discovery is on (not evaluated)")
     variables: dict[str, str] = Field(default_factory=dict, description="proxy environment variables seen")
+    pac: PacReport | None = Field(default=None, description="the PAC file's fetch, parse and answers")
+    _script: PacScript | None = PrivateAttr(default=None)
+    _pac_cache: dict[str, ProxyDecision] = PrivateAttr(default_factory=dict)
+    _dead: set[str] = PrivateAttr(default_factory=set)
 
     @field_serializer("proxies", "variables")
     def _redact_values(self, values: dict[str, str]) -> dict[str, str]:
@@ -103,6 +114,89 @@ class ProxySettings(BaseModel):
             variables=env.variables,
         )
 
+    @property
+    def uses_pac(self) -> bool:
+        """A PAC file decides (the OS names one or auto-detects) and no manual proxy overrides it."""
+        return not self.proxies and (self.pac_url is not None or self.auto_detect)
+
+    async def resolve_pac(self, urls: list[str], seconds: float, verify: str | bool = True) -> None:
+        """Fetch and load the PAC file, and decide each of `urls` with it, within `seconds`.
+
+        The engine awaits this once before the probes start. A PAC that cannot be fetched or
+        run leaves `pac.failure` set and every URL going direct, as browsers then do.
+        """
+        if not self.uses_pac:
+            return
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        report = self.pac = PacReport(url=redact(self.pac_url) if self.pac_url else None,
+                                      source="configured" if self.pac_url else "wpad")
+        try:
+            text = await self._fetch(report, lambda: max(0.1, end - loop.time()), verify)
+            if text is None:
+                return
+            report.fetched, report.bytes = True, len(text.encode())
+            self._script = await PacScript.load(text, seconds=max(0.5, end - loop.time()))
+            report.parsed = True
+            for url in dict.fromkeys(urls):
+                await self._pac_decide(url, max(0.1, min(PROXY_TRY_SECONDS, end - loop.time())))
+        except PacError as exc:
+            report.failure, report.error = exc.failure, redact(str(exc))
+            self._script = None
+
+    async def _fetch(self, report: PacReport, left: Callable[[], float], verify: str | bool) -> str | None:
+        """The PAC text: the configured URL's, else the first WPAD candidate that serves one."""
+        if self.pac_url is not None:
+            return await fetch_pac(self.pac_url, left(), verify)
+        report.tried = await asyncio.wait_for(asyncio.to_thread(wpad.discovery_urls), left())
+        for url in report.tried:
+            try:
+                text = await fetch_pac(url, min(left(), 2.0), verify)
+            except PacError:
+                continue
+            report.url = redact(url)
+            self.pac_url = url
+            return text
+        report.error = "WPAD found no PAC file" + (f" (asked {', '.join(report.tried)})" if report.tried else "")
+        return None
+
+    async def _pac_decide(self, url: str, seconds: float) -> ProxyDecision:
+        """Evaluate the PAC for `url` (once per host) and pick from its list as the browser would."""
+        assert self._script is not None and self.pac is not None
+        key = _host_key(url)
+        if key not in self._pac_cache:
+            returned = await self._script.answer_async(url)
+            try:
+                entries = parse_answer(returned)
+            except ValueError as exc:
+                raise PacError(str(exc), "invalid") from None
+            chosen, why = await choose(entries, seconds, self._dead)
+            self._remember(url, returned, chosen, why)
+        return self._pac_cache[key]
+
+    def _remember(self, url: str, returned: str, chosen: str | None, why: str) -> None:
+        assert self.pac is not None
+        reason = f"PAC {redact(self.pac.url or '')} returned {returned!r}: {why}"
+        self._pac_cache[_host_key(url)] = ProxyDecision(chosen, reason)
+        self.pac.decisions.append(PacDecision(url=redact(url), returned=returned,
+                                              chosen=redact(chosen) if chosen else None, reason=why))
+
+    def _pac_sync(self, url: str) -> ProxyDecision:
+        """The PAC's decision for a URL not decided ahead (a host met on a redirect): asked now."""
+        if self._script is None or self.pac is None:
+            failure = self.pac.error if self.pac is not None and self.pac.error else "no PAC file read"
+            return ProxyDecision(None, f"PAC not used ({failure}): going direct, as browsers do")
+        key = _host_key(url)
+        if key not in self._pac_cache:
+            try:
+                returned = self._script.answer(url)
+                entries = parse_answer(returned)
+            except (PacError, ValueError) as exc:
+                return ProxyDecision(None, f"PAC failed for {redact(url)} ({exc}): going direct")
+            live = [e for e in entries if e is None or e not in self._dead] or entries[-1:]
+            self._remember(url, returned, live[0], live[0] or "DIRECT")
+        return self._pac_cache[key]
+
     def for_url(self, url: str) -> str | None:
         """The proxy URL that carries `url`, or None when it goes direct."""
         return self.decide(url).proxy
@@ -113,6 +207,8 @@ class ProxySettings(BaseModel):
         host = (parts.hostname or "").lower()
         scheme = parts.scheme.lower()
         origin = "the environment" if self.source == "environment" else (self.detail or self.source)
+        if self.uses_pac:
+            return self._pac_sync(url)
         if not self.proxies:
             return ProxyDecision(None, "no proxy configured")
         entry = self.bypass_entry(host, parts.port)
@@ -164,8 +260,29 @@ class ProxySettings(BaseModel):
 
 
 def redact(value: str) -> str:
-    """`value` with any `user:password@` in a URL replaced by `***@`."""
+    """`value` with any `user:password@` in a URL replaced by `***@`.
+
+    A URL is taken apart (its user information ends at the last `@` of the authority, so a
+    password holding `@` or `:` goes whole); URLs inside free text are matched the same way.
+    """
+    parts = urlsplit(value) if "://" in value and " " not in value.strip() else None
+    if parts is not None and "@" in parts.netloc:
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f"***@{host}"))
     return _USERINFO.sub("***@", value)
+
+
+def unsupported(proxy_url: str) -> str | None:
+    """Why a proxy URL cannot be used by the probes' HTTP client (its scheme), or None when it can."""
+    scheme = urlsplit(proxy_url).scheme.lower()
+    if scheme in SUPPORTED_SCHEMES:
+        return None
+    return f"proxy scheme {scheme}:// is not supported (only {', '.join(SUPPORTED_SCHEMES)})"
+
+
+def _host_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}"
 
 
 def _with_scheme(value: str) -> str:

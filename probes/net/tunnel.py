@@ -1,4 +1,4 @@
-"""An HTTP CONNECT tunnel through a forward proxy, as a browser opens one for an https:// URL.
+"""A tunnel through a forward proxy (HTTP CONNECT or SOCKS5), as a browser opens one for an https:// URL.
 
 The TLS probe handshakes through it so it sees the certificate the workstation is shown
 behind its proxy. Only the tunnel is opened here; what the proxy's refusal means (407,
@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import base64
 from urllib.parse import unquote, urlsplit
+
+from probes.net.proxy_settings import redact, unsupported
+from probes.net.socks import SocksError, socks5_connect
 
 
 class TunnelError(Exception):
@@ -43,14 +46,17 @@ def proxy_request(proxy_url: str, first_line: str, headers: list[str]) -> bytes:
 async def open_tunnel(
     proxy_url: str, host: str, port: int, timeout: float = 5.0
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Streams to `host:port` through the proxy at `proxy_url` (http://[user:pass@]proxy:port).
+    """Streams to `host:port` through the proxy at `proxy_url` (http:// or socks5[h]://, [user:pass@]).
 
-    Raises TunnelError when the proxy answers anything but 2xx, OSError or TimeoutError
-    when it cannot be reached. The caller owns the returned writer and closes it.
+    Raises TunnelError when the proxy answers anything but 2xx (or a SOCKS refusal, status
+    407 for credentials), OSError or TimeoutError when it cannot be reached. The caller
+    owns the returned writer and closes it.
     """
     scheme, proxy_host, proxy_port = proxy_endpoint(proxy_url)
+    if scheme in ("socks5", "socks5h") and proxy_host:
+        return await _socks_tunnel(proxy_url, host, port, timeout)
     if scheme != "http" or not proxy_host:
-        raise TunnelError(f"unsupported proxy URL {proxy_url!r}: only http:// proxies carry CONNECT here")
+        raise TunnelError(unsupported(proxy_url) or f"no proxy host in {redact(proxy_url)}")
     authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     request = proxy_request(proxy_url, f"CONNECT {authority} HTTP/1.1", [f"Host: {authority}"])
 
@@ -75,4 +81,24 @@ async def open_tunnel(
     if not 200 <= status < 300:
         writer.close()
         raise TunnelError(f"the proxy answered CONNECT with {status_line!r}", status, status_line)
+    return reader, writer
+
+
+async def _socks_tunnel(
+    proxy_url: str, host: str, port: int, timeout: float
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A SOCKS5 CONNECT to host:port; a refusal becomes TunnelError (status 407 when about credentials)."""
+    _, proxy_host, proxy_port = proxy_endpoint(proxy_url)
+    parts = urlsplit(proxy_url)
+    user = unquote(parts.username) if parts.username is not None else None
+    async with asyncio.timeout(timeout):
+        reader, writer = await asyncio.open_connection(proxy_host, proxy_port)
+        try:
+            await socks5_connect(reader, writer, host, port, user, unquote(parts.password or ""))
+        except SocksError as exc:
+            writer.close()
+            raise TunnelError(str(exc), 407 if exc.auth else 0, f"SOCKS5: {exc}") from exc
+        except BaseException:
+            writer.close()
+            raise
     return reader, writer

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from probes.evidence import Finding, Stopwatch
 from probes.net.httpclient import client_for
+from probes.net.proxy_settings import redact
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext
@@ -38,7 +39,7 @@ class CaptiveCheck(BaseModel):
 
 async def check(ctx: ProbeContext, url: str, timeout: float) -> CaptiveCheck:
     """GET `url` once, without following redirects, through the proxy the workstation uses for it."""
-    proxy = ctx.proxy.for_url(url)
+    proxy = redact(found) if (found := ctx.proxy.for_url(url)) else None
     watch = Stopwatch()
     try:
         # the run's client: routed through the proxy that applies, and resolved through --dns-server like every name
@@ -53,7 +54,7 @@ async def check(ctx: ProbeContext, url: str, timeout: float) -> CaptiveCheck:
         return CaptiveCheck(url=url, outcome="unreachable", proxy=proxy, ms=watch.ms(),
                             error=f"no answer within {timeout:g} s")
     except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        error = redact(f"{type(exc).__name__}: {exc}") if str(exc) else type(exc).__name__
         return CaptiveCheck(url=url, outcome="unreachable", proxy=proxy, ms=watch.ms(), error=error)
     status = response.status_code
     return CaptiveCheck(

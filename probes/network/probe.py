@@ -15,6 +15,7 @@ from typing import ClassVar, Literal
 
 from probes.base import ProbeContext, ProbeResult
 from probes.evidence import Finding, Stopwatch, status_from
+from probes.net.proxy_settings import redact
 from probes.net.tcp_connect import ConnectAttempt, connect
 from probes.network import captive_portal
 from probes.network.evidence import NetworkEvidence
@@ -87,7 +88,7 @@ class NetworkProbe:
             port=port,
             addresses_from=source,
             attempts=list(attempts),
-            proxy=ctx.proxy.for_url(ctx.target.url),
+            proxy=redact(proxy) if (proxy := ctx.proxy.for_url(ctx.target.url)) else None,
             local_address=routed.local_address if routed else None,
             interface=routed.interface if routed else None,
             captive=captive,

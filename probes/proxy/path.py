@@ -2,7 +2,8 @@
 
 For an https portal the proxy gets `CONNECT host:port` (any 2xx opens the tunnel);
 for an http portal a GET with the absolute URI. Credentials in the proxy URL are
-sent as Basic `Proxy-Authorization`, as curl does, and never recorded.
+sent as Basic `Proxy-Authorization`, as curl does, and never recorded. A SOCKS5 proxy
+is asked for the same connection with its own CONNECT, so its reply is named too.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import contextlib
 import re
 import socket
 import ssl
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel
 
 from probes.evidence import Stopwatch
+from probes.net.socks import SocksError, socks5_connect
 from probes.net.tunnel import proxy_endpoint, proxy_request
 from probes.target import Target
 
@@ -36,6 +39,7 @@ class ProxyPath(BaseModel):
     status: int | None = None
     status_line: str | None = None
     auth_schemes: list[str] = []
+    auth_failed: bool = False
     body_first_line: str | None = None
     error: str | None = None
 
@@ -68,9 +72,8 @@ async def check_proxy_path(
     peer = writer.get_extra_info("peername")
     outcome.peer = f"{peer[0]}:{peer[1]}" if peer else None
     try:
-        if scheme.startswith("socks"):
-            outcome.request = "(SOCKS proxy: only the connection is checked)"
-            return outcome
+        if scheme in ("socks5", "socks5h"):
+            return await _socks_path(proxy_url, target, reader, writer, outcome, answer_timeout)
         outcome.request, request = _request(proxy_url, target)
         writer.write(request)
         sent = Stopwatch()
@@ -109,6 +112,33 @@ async def check_proxy_path(
         with contextlib.suppress(OSError, TimeoutError):
             async with asyncio.timeout(1):
                 await writer.wait_closed()
+
+
+async def _socks_path(
+    proxy_url: str, target: Target, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+    outcome: ProxyPath, answer_timeout: float,
+) -> ProxyPath:
+    """A SOCKS5 CONNECT to the portal through an open connection: the proxy's reply, named."""
+    parts = urlsplit(proxy_url)
+    outcome.request = f"SOCKS5 CONNECT {target.host}:{target.port}"
+    sent = Stopwatch()
+    try:
+        async with asyncio.timeout(answer_timeout):
+            await socks5_connect(reader, writer, target.host, target.port,
+                                 unquote(parts.username) if parts.username is not None else None,
+                                 unquote(parts.password or ""))
+    except TimeoutError:
+        outcome.error = f"no answer within {answer_timeout:g} s"
+        return outcome
+    except SocksError as exc:
+        outcome.answer_ms, outcome.status_line = sent.ms(), f"SOCKS5: {exc}"
+        if exc.auth:
+            outcome.auth_failed, outcome.auth_schemes = True, ["SOCKS5 username/password"]
+        else:
+            outcome.error = str(exc).removeprefix("the SOCKS5 proxy ")
+        return outcome
+    outcome.answer_ms, outcome.status_line = sent.ms(), "SOCKS5: succeeded"
+    return outcome
 
 
 def _request(proxy_url: str, target: Target) -> tuple[str, bytes]:

@@ -1,9 +1,11 @@
 """The `proxy` probe: which proxy the portal's traffic takes, whether it carries it, and VPNs.
 
-Settings come from `ctx.proxy` (environment first, then the OS, PAC recorded but not
-evaluated). When a proxy applies to the portal it is asked to carry the request: a
-proxy that cannot be reached, demands authentication or refuses is named as the
-cause, since every later probe goes through it. VPN interfaces and the route to the
+Settings come from `ctx.proxy` (environment first, then the OS; a PAC file, configured
+or found by WPAD, was fetched and run by the engine before the probes started, and its
+fetch, parse and answers are reported here, a broken one as `proxy.pac_unreachable` or
+`proxy.pac_invalid`). When a proxy applies to the portal it is asked to carry the
+request: a proxy that cannot be reached, demands authentication or refuses is named as
+the cause, since every later probe goes through it. VPN interfaces and the route to the
 portal's addresses are looked up alongside.
 """
 
@@ -12,20 +14,17 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-import httpx
-
 from probes.base import ProbeContext, ProbeResult
 from probes.evidence import Finding, Stopwatch, status_from
-from probes.net.proxy_settings import ProxyDecision, redact
+from probes.net.proxy_settings import ProxyDecision, redact, unsupported
 from probes.proxy.evidence import ProxyEvidence
+from probes.proxy.pac_rules import pac_findings, pac_summary
 from probes.proxy.path import ProxyPath, check_proxy_path
 from probes.proxy.vpn import check_vpn
 
-PAC_TIMEOUT = 2.0
 RESOLVE_TIMEOUT = 2.0
 _FORWARD_BLOCK_STATUSES = (403, 451, 502, 504)
 
@@ -48,24 +47,29 @@ class ProxyProbe:
     async def _run(self, ctx: ProbeContext, clock: Stopwatch) -> ProbeResult:
         settings = ctx.proxy
         decision = settings.decide(ctx.target.url)
-        evidence = ProxyEvidence(**settings.model_dump(), decision=decision.reason)  # dump redacts
+        evidence = ProxyEvidence(**settings.model_dump(), decision=redact(decision.reason))  # dump redacts
         if decision.proxy:
             evidence.proxy_for_target = redact(decision.proxy)
-        if evidence.pac_url:
-            evidence.notes.append(f"PAC configured: {evidence.pac_url} (not evaluated)")
+            evidence.unsupported = unsupported(decision.proxy)
+        evidence.pac_check = pac_summary(settings.pac) if settings.uses_pac else None
         addresses, note = await _portal_addresses(ctx)
         if note:
             evidence.notes.append(note)
-        path, pac_check, (vpn, vpn_findings) = await asyncio.gather(
-            _path(decision, ctx), _pac(settings.pac_url, ctx), check_vpn(addresses)
+        path, (vpn, vpn_findings) = await asyncio.gather(
+            _path(decision, ctx) if not evidence.unsupported else _nothing(), check_vpn(addresses)
         )
-        evidence.path, evidence.pac_check = path, pac_check
+        evidence.path = path
         evidence.interfaces, evidence.routes = vpn.interfaces, vpn.routes
         evidence.notes.extend(vpn.notes)
-        findings = (_path_findings(path, ctx) if path else []) + vpn_findings
+        findings = pac_findings(settings.pac) + (_path_findings(path, ctx) if path else []) + vpn_findings
+        summary = _summary(evidence, findings)
+        if evidence.unsupported and not findings:
+            return ProbeResult(name=self.name, status="error", duration_ms=clock.ms(), summary=summary,
+                               reason=f"{evidence.unsupported}: the proxy path could not be checked",
+                               evidence=evidence)
         return ProbeResult(
             name=self.name, status=status_from(findings), duration_ms=clock.ms(),
-            summary=_summary(evidence, findings), evidence=evidence, findings=findings,
+            summary=summary, evidence=evidence, findings=findings,
         )
 
 
@@ -95,25 +99,8 @@ async def _path(decision: ProxyDecision, ctx: ProbeContext) -> ProxyPath | None:
     return await check_proxy_path(decision.proxy, redact(decision.proxy), ctx.target, ssl_context=context)
 
 
-async def _pac(url: str | None, ctx: ProbeContext) -> str | None:
-    """Whether the PAC file can be fetched (directly, as browsers do); its script is never run."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme == "file":
-        exists = Path(parts.path).is_file()
-        return "PAC file present" if exists else f"PAC file missing: {parts.path}"
-    if parts.scheme not in ("http", "https"):
-        return f"PAC URL not fetched (scheme {parts.scheme!r})"
-    clock = Stopwatch()
-    verify: str | bool = str(ctx.config.ca_bundle) if ctx.config.ca_bundle else True
-    try:
-        async with httpx.AsyncClient(trust_env=False, verify=verify, timeout=PAC_TIMEOUT) as client:
-            async with asyncio.timeout(PAC_TIMEOUT):
-                response = await client.get(url)
-    except (httpx.HTTPError, TimeoutError) as exc:
-        return f"PAC file not fetched: {type(exc).__name__} {redact(str(exc))}".strip()
-    return f"PAC file fetched: HTTP {response.status_code}, {len(response.content)} bytes in {clock.ms()} ms"
+async def _nothing() -> None:
+    return None
 
 
 def _path_findings(path: ProxyPath, ctx: ProbeContext) -> list[Finding]:
@@ -131,11 +118,11 @@ def _path_findings(path: ProxyPath, ctx: ProbeContext) -> list[Finding]:
         return [Finding(id="proxy.blocked", severity="critical",
                         summary=f"The proxy {path.proxy} {path.error} when asked for {asked}",
                         evidence=[*facts, f"{path.proxy}: {path.error}"], data=data)]
-    if path.status == 407:
+    if path.status == 407 or path.auth_failed:
         schemes = ", ".join(path.auth_schemes) or "none named"
         sent = "credentials from the proxy URL were rejected; " if urlsplit(path.proxy).username else ""
         return [Finding(id="proxy.auth_required", severity="critical",
-                        summary=f"The proxy {path.proxy} demands authentication (407; {sent}schemes: {schemes})",
+                        summary=f"The proxy {path.proxy} demands authentication ({sent}schemes: {schemes})",
                         evidence=facts, data={**data, "auth_schemes": path.auth_schemes})]
     if path.status is None:
         return []
@@ -154,12 +141,12 @@ def _summary(evidence: ProxyEvidence, findings: list[Finding]) -> str:
         path = evidence.path
         answer = f"{path.status_line} in {path.answer_ms} ms" if path.status_line else "connected"
         text = f"via proxy {evidence.proxy_for_target} ({evidence.decision}): {answer}"
+    elif evidence.unsupported:
+        text = f"via proxy {evidence.proxy_for_target}: {evidence.unsupported}"
     else:
         text = f"direct: {evidence.decision}"
-    if evidence.pac_url:
-        text += f"; PAC configured: {evidence.pac_url} (not evaluated)"
-    elif evidence.auto_detect:
-        text += "; proxy auto-detection (WPAD) on (not evaluated)"
+    if evidence.pac_check:
+        text += f"; {evidence.pac_check}"
     vpns = sorted({i.vpn for i in evidence.interfaces if i.vpn_active and i.vpn})
     if vpns:
         text += f"; VPN up: {', '.join(vpns)}"

@@ -19,6 +19,8 @@ import httpx
 from cryptography import x509
 from pydantic import BaseModel, Field
 
+from probes.net.capped import get_capped
+
 if TYPE_CHECKING:
     from probes.base import ProbeContext
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 _MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 _DS = "{http://www.w3.org/2000/09/xmldsig#}"
 MAX_BODY = 1_000_000
+FETCH_SECONDS = 8.0
 
 
 class FetchFailed(Exception):
@@ -61,15 +64,23 @@ class OidcDiscovery(BaseModel):
 
 
 async def fetch(ctx: ProbeContext, client: httpx.AsyncClient, url: str) -> bytes:
-    """The body of `url` (200 only), the name resolved as the run resolves names."""
+    """The body of `url` (200 only), the name resolved as the run resolves names.
+
+    At most `MAX_BODY` decoded bytes are read, within the probe's time left: metadata is
+    small, and a compressed bomb (1 MB of gzip is 2 GB of XML) must cost nothing.
+    """
     try:
-        response = await client.get(url)
+        got = await get_capped(client, url, max_bytes=MAX_BODY, seconds=ctx.time_left(FETCH_SECONDS, keep=0.2))
     except httpx.HTTPError as exc:
         raise FetchFailed(f"{url}: {type(exc).__name__}: {exc}".rstrip(": "), server_side=True) from None
+    response = got.response
     if response.status_code != 200:
         raise FetchFailed(f"{url} answered {response.status_code} {response.reason_phrase}",
                           server_side=response.status_code >= 500)
-    return response.content[:MAX_BODY]
+    if got.truncated:
+        raise FetchFailed(f"{url}: larger than {MAX_BODY} bytes once decompressed; not read further",
+                          server_side=False)
+    return got.body
 
 
 def read_saml(url: str, body: bytes) -> SamlMetadata:

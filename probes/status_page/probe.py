@@ -18,6 +18,7 @@ import httpx
 
 from probes.base import ProbeContext, ProbeResult
 from probes.evidence import Finding, Stopwatch, status_from
+from probes.net.capped import CappedBody, get_capped
 from probes.net.httpclient import client_for, describe_error
 from probes.status_page.evidence import StatusPageEvidence
 from probes.status_page.html_page import wording_findings
@@ -72,19 +73,21 @@ class StatusPageProbe:
     ) -> list[Finding]:
         api = url if urlsplit(url).path.endswith(".json") else urljoin(url.rstrip("/") + "/", API_PATH)
         response = await self._fetch(ctx, client, api, evidence)
-        data = _json(response) if response.status_code == 200 else None
+        data = _json(response) if response.response.status_code == 200 else None
         if looks_like_summary(data):
             assert isinstance(data, dict)
             evidence.source = "statuspage_api"
             evidence.summary = read_summary(data)
             return summary_findings(evidence.summary, ctx.now(), [f"status page API: {api}"])
         if api == url:
-            raise StatusPageUnavailable(f"{api} answered {response.status_code} without a Statuspage summary")
+            raise StatusPageUnavailable(
+                f"{api} answered {response.response.status_code} without a Statuspage summary")
         response = await self._fetch(ctx, client, url, evidence)
-        if response.status_code >= 400:
-            raise StatusPageUnavailable(f"the status page answered {response.status_code} {response.reason_phrase}")
+        if response.response.status_code >= 400:
+            raise StatusPageUnavailable(f"the status page answered {response.response.status_code} "
+                                        f"{response.response.reason_phrase}")
         evidence.source = "html"
-        page = read_page(response.text[:MAX_BODY])
+        page = read_page(response.text)
         wording = list(ctx.config.profile.maintenance_wording) if ctx.config.profile else []
         evidence.sentences, evidence.maintenance, findings = wording_findings(
             page.text, ctx.now(), wording, [f"status page: {url}"]
@@ -93,20 +96,28 @@ class StatusPageProbe:
 
     async def _fetch(
         self, ctx: ProbeContext, client: httpx.AsyncClient, url: str, evidence: StatusPageEvidence
-    ) -> httpx.Response:
-        """GET `url`, following redirects by hand (each hop recorded), names resolved as the run does."""
+    ) -> CappedBody:
+        """GET `url`, following redirects by hand (each hop recorded), names resolved as the run does.
+
+        The body is read only up to `MAX_BODY` decoded bytes and within the probe's time left,
+        so a compressed bomb or a trickling server costs nothing more than that.
+        """
         for _ in range(MAX_REDIRECTS + 1):
-            response = await client.get(url)
-            evidence.fetched.append(f"{url} -> {response.status_code}")
+            got = await get_capped(client, url, max_bytes=MAX_BODY, seconds=ctx.time_left(TIMEOUT, keep=0.2))
+            response = got.response
+            evidence.fetched.append(f"{url} -> {response.status_code}" + (
+                f" (body cut at {MAX_BODY} bytes)" if got.truncated else ""))
             location = response.headers.get("location")
             if response.status_code not in (301, 302, 303, 307, 308) or not location:
-                return response
+                return got
             url = urljoin(url, location)
         raise StatusPageUnavailable(f"the status page redirects more than {MAX_REDIRECTS} times")
 
 
-def _json(response: httpx.Response) -> object:
+def _json(response: CappedBody) -> object:
+    if response.truncated:
+        return None  # a cut document is no summary
     try:
-        return json.loads(response.content[:MAX_BODY])
+        return json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
         return None

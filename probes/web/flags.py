@@ -98,7 +98,7 @@ async def _other_hosts(ctx: ProbeContext) -> list[str]:
 def context_proxy(ctx: ProbeContext, url: str) -> dict[str, Any] | None:
     """Playwright's per-context `proxy` option for `url`, as the workstation routes it; None when direct."""
     proxy = ctx.proxy.for_url(url)
-    if proxy is None:
+    if proxy is None or ctx.proxy.uses_pac:  # Chromium runs the same PAC itself (--proxy-pac-url), per host
         return None
     parts = urlsplit(proxy)
     host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname

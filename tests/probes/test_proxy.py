@@ -20,7 +20,7 @@ from probes.target import Target
 
 @pytest.fixture
 def portal() -> Iterator[WebServer]:
-    with WebServer({"/login": Page("<form>login</form>"), "/proxy.pac": Page("function FindProxyForURL(){}")}) as web:
+    with WebServer({"/login": Page("<form>login</form>"), "/proxy.pac": Page("function FindProxyForURL(u, h){ return 'DIRECT'; }")}) as web:
         yield web
 
 
@@ -162,13 +162,15 @@ async def test_no_proxy_entry_sends_the_portal_direct(portal: WebServer) -> None
     assert result.summary == "direct: NO_PROXY entry '127.0.0.1' matches 127.0.0.1"
 
 
-async def test_pac_is_recorded_and_fetched_not_evaluated(portal: WebServer) -> None:
+async def test_pac_is_fetched_and_evaluated_before_the_probe(portal: WebServer) -> None:
     settings = ProxySettings(source="system", pac_url=portal.url("/proxy.pac"), detail="test")
+    await settings.resolve_pac([portal.url("/login")], seconds=5)
     ctx = ProbeContext(Target.parse(portal.url("/login")), RunConfig(), proxy=settings)
     result = await ProxyProbe().run(ctx)
     assert result.status == "pass"
-    assert f"PAC configured: {portal.url('/proxy.pac')}" in result.summary
-    assert result.evidence.pac_check is not None and result.evidence.pac_check.startswith("PAC file fetched: HTTP 200")
+    assert f"PAC {portal.url('/proxy.pac')}: fetched" in result.summary
+    assert isinstance(result.evidence, ProxyEvidence) and result.evidence.pac is not None
+    assert [d.chosen for d in result.evidence.pac.decisions] == [None]
 
 
 # --- the demo proxy's TLS-inspecting mode ---
