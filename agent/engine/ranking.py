@@ -47,6 +47,8 @@ EXPLAINS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("clock.skew",), ("tls.cert_expired", "tls.cert_not_yet_valid", "tls.expiring_soon", "sso.idp_cert_expired")),
     (("tls.intercepted",), ("tls.untrusted_issuer", "tls.hostname_mismatch", "tls.incomplete_chain",
                             "tls.handshake_failure", "tls.weak_signature", "tls.weak_key")),
+    # a browser calls a chain it refuses for its signature, key or revocation merely "invalid" or untrusted
+    (("tls.weak_signature", "tls.weak_key", "tls.cert_revoked"), ("tls.untrusted_issuer",)),
     (TLS_FAILURES, PAGE_SYMPTOMS + ("portal.redirect_loop", "portal.outage", "sso.idp_unreachable")),
     (("portal.maintenance",), ("portal.outage", "portal.maintenance_scheduled", "portal.redirect_loop")
      + PAGE_SYMPTOMS),

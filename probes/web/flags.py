@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from probes.http.evidence import HttpEvidence
 from probes.net.host_lookup import lookup
+from probes.network.evidence import NetworkEvidence
 from probes.target import is_ip
 
 _QUIET = tomllib.loads((Path(__file__).with_name("data") / "quiet.toml").read_text(encoding="utf-8"))
@@ -58,7 +59,19 @@ async def portal_addresses(ctx: ProbeContext) -> list[str] | None:
     host = ctx.target.host
     if not ctx.config.dns_servers or is_ip(host):
         return None
-    return await ctx.addresses() or (await lookup(ctx, host, ctx.target.port)).addresses
+    addresses = await ctx.addresses() or (await lookup(ctx, host, ctx.target.port)).addresses
+    return await _reachable_first(ctx, addresses)
+
+
+async def _reachable_first(ctx: ProbeContext, addresses: list[str]) -> list[str]:
+    """With several addresses, the ones the network probe reached first: Chromium is pinned to one only."""
+    if len(addresses) < 2:
+        return addresses
+    network = None
+    with contextlib.suppress(TimeoutError):
+        network = await asyncio.wait_for(ctx.evidence(NetworkEvidence), HTTP_WAIT)
+    reached = {a.address for a in network.attempts if a.outcome == "connected"} if network else set()
+    return sorted(addresses, key=lambda address: address not in reached)
 
 
 async def resolver_rules(ctx: ProbeContext, pinned: list[str] | None) -> str | None:

@@ -207,3 +207,10 @@ def test_a_successful_sign_in_disproves_what_would_block_it() -> None:
     causes = rank([result("browser", ("browser.script_error", "critical")), signed_in])
     assert [(c.id, c.severity) for c in causes] == [("browser.script_error", "warning")]
     assert "succeeded despite it" in causes[0].evidence[-1]
+
+
+def test_a_weak_signature_explains_the_browsers_untrusted_verdict() -> None:
+    causes = rank([result("tls", ("tls.weak_signature", "critical")),
+                   result("browser", ("tls.untrusted_issuer", "critical"))])
+    assert [(c.id, c.explained_by) for c in causes] == [
+        ("tls.weak_signature", None), ("tls.untrusted_issuer", "tls.weak_signature")]

@@ -139,3 +139,20 @@ async def test_a_browser_that_does_not_start_is_an_error_naming_it(tmp_path: Pat
     assert result.evidence.browser == {"name": "Google Chrome", "version": "99.0.4844.51", "path": str(fake),
                                        "channel": "chrome", "source": "given"}
     assert not _browser_processes()
+
+
+async def test_the_browser_is_pinned_to_an_address_the_network_probe_reached(tmp_path: Path) -> None:
+    """Two A records, the first dead: Chromium (pinned to one address) gets the one that answered."""
+    from probes.dns.evidence import DnsEvidence
+    from probes.net.tcp_connect import ConnectAttempt
+    from probes.network.evidence import NetworkEvidence
+    from probes.web.flags import portal_addresses
+
+    ctx = context("https://portal.test:8443/login", tmp_path, dns_servers=[("127.0.0.1", 53)])
+    ctx.provide(ProbeResult(name="dns", status="pass", evidence=DnsEvidence(
+        host="portal.test", mode="dns_servers", addresses=["127.0.0.2", "127.0.0.1"])))
+    ctx.provide(ProbeResult(name="network", status="pass", evidence=NetworkEvidence(
+        host="portal.test", port=8443, addresses_from="dns", attempts=[
+            ConnectAttempt(address="127.0.0.2", port=8443, outcome="refused"),
+            ConnectAttempt(address="127.0.0.1", port=8443, outcome="connected")])))
+    assert await portal_addresses(ctx) == ["127.0.0.1", "127.0.0.2"]
