@@ -11,9 +11,11 @@ at the true time); those are the functions in `CONDITIONS`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
+from typing import Any
 
 from agent.engine.causes import info
 from probes.base import ProbeResult
@@ -239,10 +241,29 @@ def _disprove(merged: _Merged) -> None:
         merged.evidence.append("the login attempt in this run succeeded despite it")
 
 
+_SLOT = re.compile(r"\{(\w+)\?([^}]*)\}")
+
+
+def fill(step: str, facts: dict[str, Any]) -> str:
+    """A catalog step with its `{key?words}` slots named from the finding's facts, or the words when absent.
+
+    "Ask IT to allow {hosts?the hosts this report lists}" reads "Ask IT to allow cdn.portal.example"
+    when the finding knows the hosts, so the step names the thing instead of pointing at the evidence.
+    """
+    def named(match: re.Match[str]) -> str:
+        value = facts.get(match.group(1))
+        if isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value if v)
+        return str(value) if value not in (None, "") else match.group(2)
+
+    return _SLOT.sub(named, step)
+
+
 def _to_cause(merged: _Merged) -> Cause:
     finding = merged.finding
     entry = info(finding.id)
-    remediation = finding.remediation + [step for step in entry.remediation if step not in finding.remediation]
+    steps = [fill(step, finding.data) for step in entry.remediation]
+    remediation = finding.remediation + [step for step in steps if step not in finding.remediation]
     return Cause(
         id=finding.id,
         title=entry.title,

@@ -120,7 +120,7 @@ def _navigation(ev: BrowserEvidence, portal_host: str, proxied: bool) -> list[Fi
     if host and host != portal_host:
         return [_finding("sso.idp_unreachable", "critical",
                          f"the login was sent on to {host}, which the browser could not reach ({error})",
-                         [fact, *chain], {"host": host, "url": url, "net_error": error,
+                         [fact, *chain], {"host": host, "hosts": [host], "url": url, "net_error": error,
                                           "redirect_hosts": ev.redirect_hosts, "portal_host": portal_host})]
     cause = (_net_errors()["proxied"].get(error) if proxied else None) or _net_errors()["portal"].get(error)
     if cause is None:
@@ -134,7 +134,8 @@ def _server_error(ev: BrowserEvidence, portal_host: str) -> Finding:
     if ev.final_host and ev.final_host != portal_host:
         return _finding("sso.idp_unreachable", "critical",
                         f"the identity provider {ev.final_host} answered with a server error ({ev.main_status})",
-                        [fact], {"host": ev.final_host, "url": ev.final_url, "status": ev.main_status,
+                        [fact], {"host": ev.final_host, "hosts": [ev.final_host], "url": ev.final_url,
+                                 "status": ev.main_status,
                                  "redirect_hosts": ev.redirect_hosts, "portal_host": portal_host})
     return _finding("portal.outage", "critical", f"the login page answered with a server error ({ev.main_status})",
                     [fact], {"source": "browser", "status": ev.main_status, "url": ev.final_url})

@@ -214,3 +214,14 @@ def test_a_weak_signature_explains_the_browsers_untrusted_verdict() -> None:
                    result("browser", ("tls.untrusted_issuer", "critical"))])
     assert [(c.id, c.explained_by) for c in causes] == [
         ("tls.weak_signature", None), ("tls.untrusted_issuer", "tls.weak_signature")]
+
+
+def test_catalog_steps_name_the_thing_when_the_finding_knows_it() -> None:
+    from agent.engine.ranking import fill
+
+    step = "Ask IT to allow {hosts?the hosts the page could not load} through the firewall."
+    assert fill(step, {"hosts": ["cdn.portal.test", "fonts.portal.test"]}) == (
+        "Ask IT to allow cdn.portal.test, fonts.portal.test through the firewall.")
+    assert fill(step, {}) == "Ask IT to allow the hosts the page could not load through the firewall."
+    blocked = rank([result("browser", ("browser.resource_blocked", "critical", {}))])[0]
+    assert not any("{" in line for line in blocked.remediation)
