@@ -8,6 +8,7 @@ for themselves at the same confidence, and a network root cause still comes firs
 from __future__ import annotations
 
 from agent.engine.causes import contact_advice, info
+from agent.engine.ranking import fill
 from agent.engine.verdict import decide, one_line
 from probes.evidence import Severity
 from probes.text.account_messages import classify_message
@@ -27,7 +28,7 @@ def with_message(report: Report, text: str) -> Report:
     cause = Cause(id=cause_id, title=entry.title, severity=severity, confidence=round(entry.confidence * REPORTED, 3),
                   probe="message", summary=f"the user saw: \u201c{quote}\u201d",
                   evidence=[f"message given with --message: \u201c{text.strip()[:300]}\u201d"],
-                  remediation=list(entry.remediation), owner=entry.owner)
+                  remediation=[fill(step, {}) for step in entry.remediation], owner=entry.owner)
     causes = _ranked([c for c in report.causes if c.id != cause_id], _merged(report, cause))
     verdict = decide(report.probes, causes, interrupted=report.interrupted)
     roots = [c for c in causes if c.explained_by is None]
