@@ -23,7 +23,6 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, Field
 
 from probes.net.capped import get_capped
 
@@ -32,29 +31,6 @@ EVAL_SECONDS = 1.0
 LOAD_SECONDS = 3.0  # the child's start (the interpreter, pypac, Duktape) is most of it
 _SCHEMES = {"PROXY": "http", "HTTP": "http", "HTTPS": "https", "SOCKS": "socks4", "SOCKS4": "socks4",
             "SOCKS5": "socks5"}  # Chromium's reading: a bare SOCKS is version 4
-
-
-class PacDecision(BaseModel):
-    """What the PAC file said for one URL, and which entry of its list is used."""
-
-    url: str
-    returned: str = Field(description="the script's answer, verbatim ('PROXY p:3128; DIRECT')")
-    chosen: str | None = Field(default=None, description="proxy URL taken, None = DIRECT")
-    reason: str = ""
-
-
-class PacReport(BaseModel):
-    """Where the PAC came from, whether it could be fetched and run, and its answer per URL."""
-
-    url: str | None = None
-    source: Literal["configured", "wpad"] = "configured"
-    fetched: bool = False
-    parsed: bool = False
-    failure: Literal["unreachable", "invalid"] | None = None
-    error: str | None = None
-    bytes: int | None = None
-    tried: list[str] = Field(default_factory=list, description="WPAD candidate URLs asked, in order")
-    decisions: list[PacDecision] = Field(default_factory=list)
 
 
 class PacError(Exception):

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, PrivateAttr, field_serializer
 
-from probes.net.pac import PacDecision, PacError, PacReport, PacScript, choose, fetch_pac, parse_answer
+from probes.net.pac import PacError, PacScript, choose, fetch_pac, parse_answer
+from probes.net.pac_report import PacDecision, PacReport
 from probes.osinfo import wpad
 from probes.osinfo.system_proxy import read_system_proxy
 

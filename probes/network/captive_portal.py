@@ -9,32 +9,19 @@ nothing either way, so it is recorded as "could not check", never as a finding.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import httpx
-from pydantic import BaseModel
 
 from probes.evidence import Finding, Stopwatch
 from probes.net.httpclient import client_for
 from probes.net.proxy_settings import redact
+from probes.network.evidence import CaptiveCheck, CaptiveOutcome
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext
 
-CaptiveOutcome = Literal["open", "captive", "unexpected", "unreachable"]
 _BODY_LIMIT = 64 * 1024
-
-
-class CaptiveCheck(BaseModel):
-    """What the check URL answered, and what that says about the network."""
-
-    url: str
-    outcome: CaptiveOutcome
-    status_code: int | None = None
-    location: str | None = None
-    proxy: str | None = None
-    ms: int = 0
-    error: str | None = None
 
 
 async def check(ctx: ProbeContext, url: str, timeout: float) -> CaptiveCheck:

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from probes.evidence import Evidence
 from probes.net.tcp_connect import ConnectAttempt
-from probes.network.captive_portal import CaptiveCheck
+
+CaptiveOutcome = Literal["open", "captive", "unexpected", "unreachable"]
+
+
+class CaptiveCheck(BaseModel):
+    """What the check URL answered, and what that says about the network."""
+
+    url: str
+    outcome: CaptiveOutcome
+    status_code: int | None = None
+    location: str | None = None
+    proxy: str | None = None
+    ms: int = 0
+    error: str | None = None
 
 
 class NetworkEvidence(Evidence):

@@ -4,12 +4,49 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from probes.evidence import Evidence
-from probes.net.pac import PacReport
-from probes.proxy.path import ProxyPath
-from probes.proxy.vpn import InterfaceSeen, RouteSeen
+from probes.net.pac_report import PacReport
+
+
+class ProxyPath(BaseModel):
+    """What happened on the way through the proxy: connect, request, answer, with timings."""
+
+    proxy: str
+    request: str = ""
+    connected: bool = False
+    connect_ms: int | None = None
+    answer_ms: int | None = None
+    peer: str | None = None
+    status: int | None = None
+    status_line: str | None = None
+    auth_schemes: list[str] = []
+    auth_failed: bool = False
+    body_first_line: str | None = None
+    error: str | None = None
+
+
+class InterfaceSeen(BaseModel):
+    """An interface that is up, or a VPN adapter; `vpn` names the product it looks like."""
+
+    name: str
+    description: str = ""
+    up: bool
+    addresses: list[str]
+    vpn: str | None = None
+    vpn_active: bool = False
+    vpn_inactive_because: str | None = None
+
+
+class RouteSeen(BaseModel):
+    """The interface the route to one portal address leaves through."""
+
+    address: str
+    interface: str | None = None
+    gateway: str | None = None
+    vpn: str | None = None
+    error: str | None = None
 
 
 class ProxyEvidence(Evidence):

@@ -8,7 +8,7 @@ name that as the cause. WPAD finding nothing is no fault: most networks do not u
 from __future__ import annotations
 
 from probes.evidence import Finding
-from probes.net.pac import PacReport
+from probes.net.pac_report import PacReport
 
 
 def pac_summary(pac: PacReport | None) -> str:

@@ -15,11 +15,10 @@ import socket
 import ssl
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel
-
 from probes.evidence import Stopwatch
 from probes.net.socks import SocksError, socks5_connect
 from probes.net.tunnel import proxy_endpoint, proxy_request
+from probes.proxy.evidence import ProxyPath
 from probes.target import Target
 
 _HEAD_LIMIT = 64 * 1024
@@ -27,21 +26,7 @@ _BODY_PEEK = 4096
 _TAG = re.compile(r"<[^>]*>")
 
 
-class ProxyPath(BaseModel):
-    """What happened on the way through the proxy: connect, request, answer, with timings."""
 
-    proxy: str
-    request: str = ""
-    connected: bool = False
-    connect_ms: int | None = None
-    answer_ms: int | None = None
-    peer: str | None = None
-    status: int | None = None
-    status_line: str | None = None
-    auth_schemes: list[str] = []
-    auth_failed: bool = False
-    body_first_line: str | None = None
-    error: str | None = None
 
 
 async def check_proxy_path(

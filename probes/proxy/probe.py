@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 from probes.base import ProbeContext, ProbeResult
 from probes.evidence import Finding, Stopwatch, status_from
 from probes.net.proxy_settings import ProxyDecision, redact, unsupported
-from probes.proxy.evidence import ProxyEvidence
+from probes.proxy.evidence import ProxyEvidence, ProxyPath
 from probes.proxy.pac_rules import pac_findings, pac_summary
-from probes.proxy.path import ProxyPath, check_proxy_path
+from probes.proxy.path import check_proxy_path
 from probes.proxy.vpn import check_vpn
 
 RESOLVE_TIMEOUT = 2.0

@@ -17,31 +17,10 @@ from probes.osinfo.commands import CommandError
 from probes.osinfo.interfaces import Interface, list_interfaces
 from probes.osinfo.routes import Route, interface_for, route_to
 from probes.osinfo.vpn import VpnMatch, match_vpns
+from probes.proxy.evidence import InterfaceSeen, RouteSeen
 
 MAX_ROUTE_LOOKUPS = 4
 LOOPBACK_INTERFACE = "lo"
-
-
-class InterfaceSeen(BaseModel):
-    """An interface that is up, or a VPN adapter; `vpn` names the product it looks like."""
-
-    name: str
-    description: str = ""
-    up: bool
-    addresses: list[str]
-    vpn: str | None = None
-    vpn_active: bool = False
-    vpn_inactive_because: str | None = None
-
-
-class RouteSeen(BaseModel):
-    """The interface the route to one portal address leaves through."""
-
-    address: str
-    interface: str | None = None
-    gateway: str | None = None
-    vpn: str | None = None
-    error: str | None = None
 
 
 class VpnCheck(BaseModel):

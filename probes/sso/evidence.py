@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from probes.evidence import Evidence
 from probes.net.host_lookup import HostLookup
-from probes.sso.metadata import OidcDiscovery, SamlMetadata
 
 Stage = Literal["dns", "tcp", "tls", "proxy"]
+
+
+class SigningCertificate(BaseModel):
+    subject: str
+    issuer: str
+    not_before: datetime
+    not_after: datetime
+    use: str = Field(description="'signing', or 'any' when the KeyDescriptor has no use")
+
+
+class SamlMetadata(BaseModel):
+    url: str
+    entity_id: str | None = None
+    certificates: list[SigningCertificate] = Field(default_factory=list)
+    error: str | None = None
+
+
+class OidcDiscovery(BaseModel):
+    url: str
+    issuer: str | None = None
+    authorization_endpoint: str | None = None
+    jwks_uri: str | None = None
+    jwks_keys: int | None = Field(default=None, description="keys in the JWKS document")
+    error: str | None = None
 
 
 class IdpHost(BaseModel):

@@ -12,14 +12,13 @@ import base64
 import binascii
 import json
 import xml.etree.ElementTree as ET
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import httpx
 from cryptography import x509
-from pydantic import BaseModel, Field
 
 from probes.net.capped import get_capped
+from probes.sso.evidence import OidcDiscovery, SamlMetadata, SigningCertificate
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext
@@ -37,30 +36,6 @@ class FetchFailed(Exception):
     def __init__(self, message: str, server_side: bool) -> None:
         super().__init__(message)
         self.server_side = server_side  # True: the IdP failed (5xx, no answer); False: a wrong URL or bad document
-
-
-class SigningCertificate(BaseModel):
-    subject: str
-    issuer: str
-    not_before: datetime
-    not_after: datetime
-    use: str = Field(description="'signing', or 'any' when the KeyDescriptor has no use")
-
-
-class SamlMetadata(BaseModel):
-    url: str
-    entity_id: str | None = None
-    certificates: list[SigningCertificate] = Field(default_factory=list)
-    error: str | None = None
-
-
-class OidcDiscovery(BaseModel):
-    url: str
-    issuer: str | None = None
-    authorization_endpoint: str | None = None
-    jwks_uri: str | None = None
-    jwks_keys: int | None = Field(default=None, description="keys in the JWKS document")
-    error: str | None = None
 
 
 async def fetch(ctx: ProbeContext, client: httpx.AsyncClient, url: str) -> bytes:

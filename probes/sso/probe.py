@@ -26,8 +26,8 @@ from probes.net.httpclient import client_for
 from probes.net.tcp_connect import classify
 from probes.net.tls_handshake import handshake, workstation_context
 from probes.profile import Profile
-from probes.sso.evidence import IdpHost, SsoEvidence
-from probes.sso.metadata import FetchFailed, OidcDiscovery, SamlMetadata, fetch, read_oidc, read_saml
+from probes.sso.evidence import IdpHost, OidcDiscovery, SamlMetadata, SsoEvidence
+from probes.sso.metadata import FetchFailed, fetch, read_oidc, read_saml
 
 STEP_TIMEOUT = 4.0
 
