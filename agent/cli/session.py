@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -22,6 +23,8 @@ from agent.engine.registry import select
 from probes.resources import RunResources
 from reports import bundle, json_report, text
 from reports.models import Bundle, Report
+
+DEADLINE_GRACE = 0.8  # seconds past --timeout a webhook may still take (the run ends by --timeout + 1 s)
 
 
 async def _diagnose_until_signalled(
@@ -85,7 +88,8 @@ async def execute(run: Run, resources: RunResources | None = None, began: float 
     if run.history is not None:
         from agent.schedule.scheduled import after_run
 
-        after_run(report, run.history, run.webhook)
+        left = None if began is None else began + run.config.timeout + DEADLINE_GRACE - time.monotonic()
+        after_run(report, run.history, run.webhook, left)
     return report.exit_code
 
 

@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from reports import timefmt
 from reports.models import Report
 from reports.words import headline
 
-TIMEOUT_SECONDS = 5.0
+TIMEOUT_SECONDS = 5.0  # at most, and never past the run's deadline (the caller says how long is left)
+MAX_ANSWER = 4096  # bytes of the receiver's answer read, for the error line
 _WORDS = {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"}
 
 
@@ -65,7 +67,8 @@ def payload(report: Report, previous: str | None) -> dict[str, Any]:
     }
 
 
-def notify(url: str, report: Report, state_file: Path, history_previous: str | None = None) -> bool:
+def notify(url: str, report: Report, state_file: Path, history_previous: str | None = None,
+           timeout: float = TIMEOUT_SECONDS) -> bool:
     """POST an alert when `report`'s status differs from the last one delivered; True when one was sent."""
     state = _load(state_file)
     target = report.target.input
@@ -77,21 +80,41 @@ def notify(url: str, report: Report, state_file: Path, history_previous: str | N
         if delivered is None:
             _save(state_file, {**state, target: {"status": baseline}})
         return False
-    if not send(url, payload(report, known)):
+    if not send(url, payload(report, known), timeout):
         return False
     _save(state_file, {**state, target: {"status": report.status, "at": report.finished_at.isoformat()}})
     return True
 
 
 def send(url: str, body: dict[str, Any], timeout: float = TIMEOUT_SECONDS) -> bool:
-    """POST `body` as JSON; a failure is one line on stderr and False."""
+    """POST `body` as JSON within `timeout` seconds of wall clock; a failure is one line on stderr and False.
+
+    The receiver's answer is read only in part (MAX_ANSWER bytes): a slow, dripping or
+    endless receiver costs at most `timeout` and a few kilobytes, never the run.
+    """
+    outcome: list[bool] = []
+    worker = threading.Thread(target=lambda: outcome.append(_post(url, body, timeout)), daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        _warn(f"the receiver did not answer within {timeout:g} s")
+        return False
+    return bool(outcome and outcome[0])
+
+
+def _post(url: str, body: dict[str, Any], timeout: float) -> bool:
     try:
-        response = httpx.post(url, json=body, timeout=timeout)
+        with httpx.stream("POST", url, json=body, timeout=timeout) as response:
+            answer = b""
+            for chunk in response.iter_bytes():
+                answer += chunk
+                if len(answer) >= MAX_ANSWER:
+                    break
     except (httpx.HTTPError, ValueError) as exc:
         _warn(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
         return False
     if response.status_code >= 300:
-        _warn(f"the receiver answered HTTP {response.status_code}: {response.text[:200].strip()}")
+        _warn(f"the receiver answered HTTP {response.status_code}: {answer[:200].decode(errors='replace').strip()}")
         return False
     return True
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from reports.models import Report
 
 
-def after_run(report: Report, history_path: str | None, webhook: str | None) -> None:
-    """Append to `history_path` when given; POST to `webhook` when the status changed."""
+def after_run(report: Report, history_path: str | None, webhook: str | None, seconds: float | None = None) -> None:
+    """Append to `history_path` when given; POST to `webhook` when the status changed, within `seconds`."""
     from agent.schedule import alerts, history
 
     if history_path is None:
@@ -26,4 +26,5 @@ def after_run(report: Report, history_path: str | None, webhook: str | None) -> 
     except OSError as exc:
         sys.stderr.write(f"diagnose: cannot append to the history {path}: {exc.strerror or exc}\n")
     if webhook:
-        alerts.notify(webhook, report, alerts.state_path(path), history_previous=previous)
+        timeout = alerts.TIMEOUT_SECONDS if seconds is None else max(0.5, min(seconds, alerts.TIMEOUT_SECONDS))
+        alerts.notify(webhook, report, alerts.state_path(path), history_previous=previous, timeout=timeout)
