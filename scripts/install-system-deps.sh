@@ -20,8 +20,9 @@ set -euo pipefail
 runtime=(chromium libnss3-tools libatomic1 fonts-liberation fonts-dejavu-core ca-certificates tzdata iproute2 procps)
 # The test suite's real servers and reference tools: nginx with bad certificates,
 # dig, libfaketime for a skewed clock, promtool and blackbox_exporter (deploy checks
-# and the exporter benchmark), openssl and curl (benchmark baselines).
-testing=(nginx bind9-dnsutils faketime prometheus prometheus-blackbox-exporter openssl curl)
+# and the exporter benchmark), openssl and curl (benchmark baselines), tmux (the program
+# driven in a real terminal at 80x24) and firefox-esr (Firefox profiles made by Firefox).
+testing=(nginx bind9-dnsutils faketime prometheus prometheus-blackbox-exporter openssl curl tmux firefox-esr)
 
 with_tests=1
 clean=0
