@@ -5,8 +5,10 @@ an open proxy into the network (blackbox_exporter's `?target=` takes any address
 Everything is checked at load: a bad file stops the server at start with one line
 naming the target and the field, never at the first scrape.
 
-    listen = "0.0.0.0:9471"      # host:port ([::]:9471 for IPv6)
+    listen = "127.0.0.1:9471"    # host:port (the default: loopback only; 0.0.0.0:9471 or [::]:9471 for others)
     concurrency = 4              # diagnoses running at once
+    max_connections = 256        # HTTP connections open at once; past it the oldest idle one is closed
+    idle_timeout = 15            # seconds an HTTP connection may stay open with no request
     max_timeout = 30             # cap on any request's deadline, in seconds
     browser = "chromium"         # the one browser the runs share (default: the first found)
     profile_file = "profiles.toml"
@@ -61,6 +63,8 @@ class ExporterConfig(BaseModel):
 
     listen: str = f"127.0.0.1:{DEFAULT_PORT}"
     concurrency: int = Field(default=4, ge=1, le=256)
+    max_connections: int = Field(default=256, ge=8, le=65536)
+    idle_timeout: float = Field(default=15.0, gt=0, le=3600)
     max_timeout: float = Field(default=30.0, gt=0, le=600)
     profile_file: Path | None = None
     browser: str | None = Field(default=None, description="the browser shared by the targets' runs")
@@ -84,6 +88,8 @@ class Loaded(BaseModel):
     port: int
     concurrency: int
     max_timeout: float
+    max_connections: int = 256
+    idle_timeout: float = 15.0
     browser: str | None = None
     targets: dict[str, Monitored]
 
@@ -115,6 +121,7 @@ def parse(data: dict[str, Any], path: Path) -> Loaded:
     except (OptionError, ProfileError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
     return Loaded(host=host, port=port, concurrency=raw.concurrency, max_timeout=raw.max_timeout,
+                  max_connections=raw.max_connections, idle_timeout=raw.idle_timeout,
                   browser=raw.browser, targets=targets)
 
 
