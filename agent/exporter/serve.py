@@ -26,6 +26,7 @@ from aiohttp import web
 from agent.cli.errors import Parser, UsageError
 from agent.engine.diagnosis import diagnose
 from agent.exporter import metrics
+from agent.exporter.artifacts import ArtifactKeeper
 from agent.exporter.config import ConfigError, Loaded, Monitored, load, parse_listen
 from agent.exporter.listener import Listener
 from agent.exporter.shared_browser import SharedBrowser
@@ -57,6 +58,7 @@ class Exporter:
         self._slots = asyncio.Semaphore(loaded.concurrency)
         self._running: dict[str, list[_Run]] = {}
         self.latest: dict[str, Report] = {}  # the last report of each target, for /report
+        self.artifacts = ArtifactKeeper(loaded.keep_artifacts, loaded.artifacts_max_bytes, loaded.artifacts_dir)
         self.listener = Listener(self.handle, self.metrics, loaded.max_connections, loaded.idle_timeout)
         self.server: asyncio.Server | None = None
 
@@ -77,6 +79,7 @@ class Exporter:
         if runs:
             await asyncio.wait(runs, timeout=5)
         await self.browser.aclose()
+        self.artifacts.close()
 
     async def handle(self, request: web.BaseRequest) -> web.Response:
         """Every request: GET and HEAD on the paths below, by path; counted by path and status."""
@@ -174,7 +177,7 @@ class Exporter:
     def _launch(self, item: Monitored, seconds: float) -> _Run:
         """Start a diagnosis holding an acquired slot; the slot is released when it ends."""
         loop = asyncio.get_running_loop()
-        config = item.config.model_copy(update={"timeout": seconds})
+        config = self.artifacts.configure(item.config.model_copy(update={"timeout": seconds}), item.name)
         task = loop.create_task(self._diagnose(item, config))
         run = _Run(task, loop.time() + seconds)
         self._running.setdefault(item.name, []).append(run)
@@ -195,9 +198,13 @@ class Exporter:
             loop = asyncio.get_running_loop()
             started = loop.time()
             lent = await self.browser.lend(item, wait=config.timeout - MIN_RUN_SECONDS)
-            config = config.model_copy(update={"timeout": config.timeout - (loop.time() - started)})
-            report = await diagnose(item.target, config, only=item.only, skip=item.skip,
-                                    resources=RunResources(browser=lent))
+            try:
+                config = config.model_copy(update={"timeout": config.timeout - (loop.time() - started)})
+                report = await diagnose(item.target, config, only=item.only, skip=item.skip,
+                                        resources=RunResources(browser=lent))
+            finally:  # however the run ended: its contexts closed, their renderers gone
+                await asyncio.shield(self.browser.give_back(lent))
+                self.artifacts.prune()
         finally:
             self.metrics.in_flight.dec()
         self.latest[item.name] = report
