@@ -9,6 +9,9 @@ naming the target and the field, never at the first scrape.
     concurrency = 4              # diagnoses running at once
     max_connections = 256        # HTTP connections open at once; past it the oldest idle one is closed
     idle_timeout = 15            # seconds an HTTP connection may stay open with no request
+    keep_artifacts = 0           # scrapes whose screenshot and HAR are kept (default: none)
+    artifacts_max_bytes = 50_000_000   # and at most this many bytes of them
+    artifacts_dir = "artifacts"  # where (default: a private folder in the temporary directory)
     max_timeout = 30             # cap on any request's deadline, in seconds
     browser = "chromium"         # the one browser the runs share (default: the first found)
     profile_file = "profiles.toml"
@@ -65,6 +68,9 @@ class ExporterConfig(BaseModel):
     concurrency: int = Field(default=4, ge=1, le=256)
     max_connections: int = Field(default=256, ge=8, le=65536)
     idle_timeout: float = Field(default=15.0, gt=0, le=3600)
+    keep_artifacts: int = Field(default=0, ge=0, le=10000)
+    artifacts_max_bytes: int = Field(default=50_000_000, ge=0)
+    artifacts_dir: Path | None = None
     max_timeout: float = Field(default=30.0, gt=0, le=600)
     profile_file: Path | None = None
     browser: str | None = Field(default=None, description="the browser shared by the targets' runs")
@@ -90,6 +96,9 @@ class Loaded(BaseModel):
     max_timeout: float
     max_connections: int = 256
     idle_timeout: float = 15.0
+    keep_artifacts: int = 0
+    artifacts_max_bytes: int = 50_000_000
+    artifacts_dir: Path | None = None
     browser: str | None = None
     targets: dict[str, Monitored]
 
@@ -122,6 +131,8 @@ def parse(data: dict[str, Any], path: Path) -> Loaded:
         raise ConfigError(f"{path}: {exc}") from None
     return Loaded(host=host, port=port, concurrency=raw.concurrency, max_timeout=raw.max_timeout,
                   max_connections=raw.max_connections, idle_timeout=raw.idle_timeout,
+                  keep_artifacts=raw.keep_artifacts, artifacts_max_bytes=raw.artifacts_max_bytes,
+                  artifacts_dir=_relative(raw.artifacts_dir, base),
                   browser=raw.browser, targets=targets)
 
 
