@@ -41,6 +41,9 @@ from probes.profile import Profile
 from probes.target import Target, TargetError
 
 DEFAULT_PORT = 9471
+# The user's own installed browsers and profiles: a monitor has no user, and the look costs a
+# process start per scrape. Run only when a target names it in `only`.
+UNATTENDED_SKIP = "user_browser"
 
 
 class ConfigError(Exception):
@@ -162,6 +165,8 @@ def _monitored(name: str, spec: TargetSpec, profiles: dict[str, Profile], base: 
     ca_bundle = _relative(spec.ca_bundle, base)
     config, only, skip = spec.model_copy(update={"ca_bundle": ca_bundle}).resolve(
         profile, lambda field: f"{where}.{field}")
+    if only is None or "user_browser" not in only:
+        skip = {*skip, UNATTENDED_SKIP}
     return Monitored(name=name, target=target, config=config, only=only, skip=frozenset(skip))
 
 
