@@ -9,6 +9,9 @@ has a deadline: the `timeout` parameter or the target's timeout, never past Prom
 diagnosed, and due to finish within its deadline, shares that answer rather than start
 another, and one that gets no slot before its deadline is answered 503. A hung portal
 costs one slot for at most its deadline: it never blocks the other targets.
+
+HTTP is aiohttp's server behind `listener.Listener` (a cap on open connections and on
+their idle time); every request comes to `Exporter.handle`, the one place paths are routed.
 """
 
 from __future__ import annotations
@@ -149,7 +152,7 @@ class Exporter:
         name = request.query.get("target")
         if not name or name not in self.loaded.targets:
             return _text(400, f"/report?target=NAME needs a configured target "
-                                       f"(configured: {', '.join(sorted(self.loaded.targets))})")
+                              f"(configured: {', '.join(sorted(self.loaded.targets))})")
         latest = self.latest.get(name)
         if latest is None:
             return _text(404, f"no report of {name!r} yet: a scrape of /probe?target={name} makes one")
