@@ -67,6 +67,8 @@ class Exporter:
 
     async def start(self) -> asyncio.Server:
         self.server = await self.listener.start(self.loaded.host, self.loaded.port)
+        if any(self.browser.can_share(item, self.loaded.browser) for item in self.loaded.targets.values()):
+            await self.browser.prelaunch()
         return self.server
 
     @property

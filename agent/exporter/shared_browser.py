@@ -53,6 +53,7 @@ class Lent(BrowserSession):
             self.opening.discard(task)
             if task.cancelled() or task.exception() is not None:
                 return
+            _finish_closing(task.result())
             if self.returned:  # opened after the run was cleaned up: closed at once
                 closing = asyncio.ensure_future(_close_quietly(task.result()))
                 self.late.add(closing)
@@ -62,6 +63,26 @@ class Lent(BrowserSession):
 
         opening.add_done_callback(opened)
         return await asyncio.shield(opening)
+
+
+def _finish_closing(context: BrowserContext) -> None:
+    """Make `context.close()` run to its end even when its caller is cancelled.
+
+    A probe closes its context in a `finally` bounded by a timeout; cancelled half-way,
+    Playwright marks the context closing and never closes it again, so its renderer
+    would stay. The close runs in a task of its own; a caller cancelled meanwhile leaves
+    it running, and a later call (`give_back`) waits for the same task.
+    """
+    real = context.close
+    task: asyncio.Task[None] | None = None
+
+    async def close(reason: str | None = None) -> None:
+        nonlocal task
+        if task is None:
+            task = asyncio.ensure_future(real(reason=reason))
+        await asyncio.shield(task)
+
+    context.close = close  # type: ignore[method-assign]
 
 
 class SharedBrowser:
@@ -81,22 +102,32 @@ class SharedBrowser:
         return uses_browser and not own_flags
 
     async def lend(self, item: Monitored, wait: float) -> BrowserSession | None:
-        """The browser for one run of `item`, when it may use it and it starts within `wait`; else None."""
-        if not self.can_share(item, self.choice) or wait <= 0:
+        """The browser for one run of `item`, when it may use it and it is up (or starts within `wait`); else None."""
+        if not self.can_share(item, self.choice):
             return None
+        launch = await self.prelaunch()
+        if not launch.done() and wait <= 0:
+            return None
+        try:
+            session: BrowserSession = await asyncio.wait_for(asyncio.shield(launch), max(wait, 0.0))
+        except Exception:  # noqa: BLE001 - no browser to lend: the run launches its own and reports why
+            return None
+        self._users[id(session.browser)] = self._users.get(id(session.browser), 0) + 1
+        return Lent(session.playwright, session.browser, session.info, session.user_agent)
+
+    async def prelaunch(self) -> asyncio.Task[Any]:
+        """The current launch, started now if there is none (or the browser died): ready before scrapes need it.
+
+        A scrape that finds no browser ready within its deadline launches one of its own,
+        which costs far more than this one launch; hence at start and on every replacement.
+        """
         async with self._lock:
             if self._launch is None or self._dead(self._launch):
                 from probes.web.session import launch_shared
 
                 await self._close_current()  # a browser that died still has its driver to stop
                 self._launch = asyncio.ensure_future(launch_shared(self.choice))
-            launch = self._launch
-        try:
-            session: BrowserSession = await asyncio.wait_for(asyncio.shield(launch), wait)
-        except Exception:  # noqa: BLE001 - no browser to lend: the run launches its own and reports why
-            return None
-        self._users[id(session.browser)] = self._users.get(id(session.browser), 0) + 1
-        return Lent(session.playwright, session.browser, session.info, session.user_agent)
+            return self._launch
 
     async def give_back(self, lent: BrowserSession | None) -> None:
         """After a run: close the contexts it left open. One that does not close (Playwright
@@ -134,6 +165,7 @@ class SharedBrowser:
                     launch.result().browser is lent.browser:
                 self._launch = None
                 self._retired[id(lent.browser)] = launch.result()
+        await self.prelaunch()
 
     async def aclose(self) -> None:
         """Close the current browser and any retired one still held by a run."""
