@@ -1,5 +1,5 @@
 # The agent in a container: one-shot or scheduled runs (`docker run IMAGE https://portal/login`)
-# and the Prometheus exporter (`docker run -p 9471:9471 IMAGE serve --config /etc/diagnose/exporter.toml`).
+# and the Prometheus exporter (`docker run -p 127.0.0.1:9471:9471 IMAGE serve --config FILE --listen 0.0.0.0:9471`).
 # Chromium comes from Debian through the same script CI runs on its host; nothing else is
 # downloaded at build time but Debian and PyPI packages.
 # The base: any Debian bookworm image with Python 3.11 and pip (CI builds one with mmdebstrap

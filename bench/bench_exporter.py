@@ -11,15 +11,20 @@ up, then scraped one request at a time, alternately, N times each:
   connect and route, proxy settings, the TLS chain, the clock against NTP and the
   portal's Date header, the login page's answer.
 
-It prints the median and 90th percentile of each and the ratio of the medians.
+It prints the median and 90th percentile of each and the ratio of the medians. Then
+sustained throughput: each exporter pinned to one core (`GOMAXPROCS=1` for the Go
+one), the other core driving `--clients` scrapes at once for `--seconds`, and the
+scrapes per second each sustained.
 
-Usage: .venv/bin/python bench/bench_exporter.py [-n REQUESTS] [--server nginx|python]
+Usage: .venv/bin/python bench/bench_exporter.py [-n REQUESTS] [--server nginx|python] [--seconds S] [--clients C]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
+import os
 import shutil
 import socket
 import ssl
@@ -32,6 +37,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import trustme
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +120,39 @@ def scrape(url: str) -> tuple[float, str]:
     return time.perf_counter() - start, body
 
 
+def pin(core: int) -> list[str]:
+    """A command prefix that runs a process on one core, when taskset is here and there are two cores."""
+    taskset = shutil.which("taskset")
+    return [taskset, "-c", str(core)] if taskset and (os.cpu_count() or 1) >= 2 else []
+
+
+async def _throughput(url: str, seconds: float, clients: int) -> tuple[int, int]:
+    """Successful and failed scrapes of `url` by `clients` loops over `seconds`."""
+    counts = [0, 0]
+    end = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def loop(client: httpx.AsyncClient) -> None:
+        while time.monotonic() < end:
+            try:
+                answer = await client.get(url, timeout=30)
+                counts[0 if answer.status_code == 200 and succeeded(answer.text) else 1] += 1
+            except httpx.HTTPError:
+                counts[1] += 1
+
+    async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
+        await asyncio.gather(*(loop(client) for _ in range(clients)))
+    return counts[0], counts[1]
+
+
+def throughput(url: str, seconds: float, clients: int) -> tuple[float, int]:
+    """Scrapes per second sustained against `url` from the other core, and how many failed."""
+    if pin(1) and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {1})
+    ok, failed = asyncio.run(_throughput(url, seconds, clients))
+    return ok / seconds, failed
+
+
 def succeeded(body: str) -> bool:
     return any(line.startswith("probe_success ") and line.split()[1] in ("1", "1.0") for line in body.splitlines())
 
@@ -129,6 +168,8 @@ def main() -> int:
     parser.add_argument("-n", "--requests", type=int, default=30, help="scrapes of each exporter (default 30)")
     parser.add_argument("--server", choices=["nginx", "python"], default="nginx" if NGINX else "python",
                         help="what serves the login page (default: nginx when installed)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="sustained-throughput phase per exporter")
+    parser.add_argument("--clients", type=int, default=8, help="scrapes at once in the throughput phase")
     options = parser.parse_args()
     if BLACKBOX is None:
         print("prometheus-blackbox-exporter is not installed (scripts/install-system-deps.sh installs it)")
@@ -152,9 +193,10 @@ def main() -> int:
         )
         try:
             processes.append(subprocess.Popen(
-                [BLACKBOX, f"--config.file={work / 'blackbox.yml'}", f"--web.listen-address=127.0.0.1:{bb_port}"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            processes.append(subprocess.Popen([DIAGNOSE, "serve", "--config", str(work / "exporter.toml")],
+                [*pin(0), BLACKBOX, f"--config.file={work / 'blackbox.yml'}",
+                 f"--web.listen-address=127.0.0.1:{bb_port}"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "GOMAXPROCS": "1"}))
+            processes.append(subprocess.Popen([*pin(0), DIAGNOSE, "serve", "--config", str(work / "exporter.toml")],
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             wait_ready(f"http://127.0.0.1:{bb_port}/-/healthy", processes[0])
             wait_ready(f"http://127.0.0.1:{dg_port}/-/healthy", processes[1])
@@ -175,6 +217,7 @@ def main() -> int:
                         print(f"{name}: a scrape did not succeed")
                         return 1
                     times[name].append(seconds)
+            rates = {name: throughput(url, options.seconds, options.clients) for name, url in urls.items()}
         finally:
             for process in processes:
                 process.terminate()
@@ -189,6 +232,12 @@ def main() -> int:
         print(summary(name, values))
     ratio = statistics.median(times["diagnose serve"]) / statistics.median(times["blackbox_exporter"])
     print(f"ratio diagnose/blackbox (medians): {ratio:.2f}")
+    where = "each pinned to core 0, clients on core 1" if pin(0) else "not pinned (taskset or a second core missing)"
+    print(f"sustained, {options.clients} scrapes at once for {options.seconds:g} s, {where}:")
+    for name, (rate, failed) in rates.items():
+        print(f"{name:<24} {rate:7.1f} scrapes/s   ({failed} failed)")
+    share = rates["diagnose serve"][0] / rates["blackbox_exporter"][0] if rates["blackbox_exporter"][0] else 0.0
+    print(f"ratio diagnose/blackbox (scrapes/s): {share:.2f}")
     return 0
 
 

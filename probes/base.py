@@ -68,6 +68,7 @@ class RunConfig(BaseModel):
     timeout: float = 20.0
     credentials: Credentials | None = None
     output_dir: Path | None = None
+    artifacts: bool = Field(default=True, description="leave a screenshot and HAR for support (the exporter: off)")
     profile: Profile | None = None
     tls_warning_days: int = 14
     user_profile: str | None = Field(default=None, description="--user-profile BROWSER[:PROFILE] ('' = the first)")

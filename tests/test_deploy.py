@@ -107,8 +107,9 @@ def test_compose_prometheus_and_exporter_agree() -> None:
     assert service["command"][:2] == ["serve", "--config"]
     mounted = {v.split(":")[1]: v.split(":")[0] for v in service["volumes"]}
     exporter = load(DEPLOY / mounted[service["command"][2]])
-    assert exporter.host == "0.0.0.0"
-    assert service["ports"] == [f"{exporter.port}:{exporter.port}"]
+    assert exporter.host == "127.0.0.1"  # the file alone listens on loopback; the container's command widens it
+    assert service["command"][3:] == ["--listen", f"0.0.0.0:{exporter.port}"]
+    assert service["ports"] == [f"127.0.0.1:{exporter.port}:{exporter.port}"]
 
     prometheus = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
     jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}

@@ -218,11 +218,11 @@ async def test_raw_http_edge_cases(exporter: Exporter) -> None:
     assert first.startswith(b"HTTP/1.1 200 OK") and second.startswith(b"HTTP/1.1 200 OK")
     writer.write(b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
     await writer.drain()
-    assert (await reader.read()).startswith(b"HTTP/1.1 431")
+    assert b" 400 Bad Request" in (await reader.read()).split(b"\r\n")[0]  # a header line past 8190 bytes
     writer.close()
     reader, writer = await asyncio.open_connection("127.0.0.1", exporter.port)
     writer.write(b"NONSENSE\r\n\r\n")
-    assert (await reader.read()).startswith(b"HTTP/1.1 400")
+    assert b" 400 Bad Request" in (await reader.read()).split(b"\r\n")[0]
     writer.close()
 
 

@@ -5,8 +5,13 @@ an open proxy into the network (blackbox_exporter's `?target=` takes any address
 Everything is checked at load: a bad file stops the server at start with one line
 naming the target and the field, never at the first scrape.
 
-    listen = "0.0.0.0:9471"      # host:port ([::]:9471 for IPv6)
+    listen = "127.0.0.1:9471"    # host:port (the default: loopback only; 0.0.0.0:9471 or [::]:9471 for others)
     concurrency = 4              # diagnoses running at once
+    max_connections = 256        # HTTP connections open at once; past it the oldest idle one is closed
+    idle_timeout = 15            # seconds an HTTP connection may stay open with no request
+    keep_artifacts = 0           # scrapes whose screenshot and HAR are kept (default: none)
+    artifacts_max_bytes = 50_000_000   # and at most this many bytes of them
+    artifacts_dir = "artifacts"  # where (default: a private folder in the temporary directory)
     max_timeout = 30             # cap on any request's deadline, in seconds
     browser = "chromium"         # the one browser the runs share (default: the first found)
     profile_file = "profiles.toml"
@@ -36,6 +41,9 @@ from probes.profile import Profile
 from probes.target import Target, TargetError
 
 DEFAULT_PORT = 9471
+# The user's own installed browsers and profiles: a monitor has no user, and the look costs a
+# process start per scrape. Run only when a target names it in `only`.
+UNATTENDED_SKIP = "user_browser"
 
 
 class ConfigError(Exception):
@@ -61,6 +69,11 @@ class ExporterConfig(BaseModel):
 
     listen: str = f"127.0.0.1:{DEFAULT_PORT}"
     concurrency: int = Field(default=4, ge=1, le=256)
+    max_connections: int = Field(default=256, ge=8, le=65536)
+    idle_timeout: float = Field(default=15.0, gt=0, le=3600)
+    keep_artifacts: int = Field(default=0, ge=0, le=10000)
+    artifacts_max_bytes: int = Field(default=50_000_000, ge=0)
+    artifacts_dir: Path | None = None
     max_timeout: float = Field(default=30.0, gt=0, le=600)
     profile_file: Path | None = None
     browser: str | None = Field(default=None, description="the browser shared by the targets' runs")
@@ -84,6 +97,11 @@ class Loaded(BaseModel):
     port: int
     concurrency: int
     max_timeout: float
+    max_connections: int = 256
+    idle_timeout: float = 15.0
+    keep_artifacts: int = 0
+    artifacts_max_bytes: int = 50_000_000
+    artifacts_dir: Path | None = None
     browser: str | None = None
     targets: dict[str, Monitored]
 
@@ -115,6 +133,9 @@ def parse(data: dict[str, Any], path: Path) -> Loaded:
     except (OptionError, ProfileError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
     return Loaded(host=host, port=port, concurrency=raw.concurrency, max_timeout=raw.max_timeout,
+                  max_connections=raw.max_connections, idle_timeout=raw.idle_timeout,
+                  keep_artifacts=raw.keep_artifacts, artifacts_max_bytes=raw.artifacts_max_bytes,
+                  artifacts_dir=_relative(raw.artifacts_dir, base),
                   browser=raw.browser, targets=targets)
 
 
@@ -144,6 +165,8 @@ def _monitored(name: str, spec: TargetSpec, profiles: dict[str, Profile], base: 
     ca_bundle = _relative(spec.ca_bundle, base)
     config, only, skip = spec.model_copy(update={"ca_bundle": ca_bundle}).resolve(
         profile, lambda field: f"{where}.{field}")
+    if only is None or "user_browser" not in only:
+        skip = {*skip, UNATTENDED_SKIP}
     return Monitored(name=name, target=target, config=config, only=only, skip=frozenset(skip))
 
 

@@ -128,6 +128,16 @@ class ExporterMetrics:
         self.shared = Counter("diagnose_exporter_probes_shared",
                               "Scrapes answered by a diagnosis already running for the same target",
                               ("target",), registry=self.registry)
+        self.connections = Counter("diagnose_exporter_connections", "HTTP connections accepted",
+                                   registry=self.registry)
+        self.connections_open = Gauge("diagnose_exporter_connections_open", "HTTP connections open now",
+                                      registry=self.registry)
+        self.connections_closed = Counter(
+            "diagnose_exporter_connections_closed",
+            "Connections closed at the cap: evicted_idle (to make room) or refused (503, every one busy)",
+            ("reason",), registry=self.registry)
+        self.http_errors = Counter("diagnose_exporter_http_errors", "Requests the HTTP server could not parse "
+                                   "or answer, by error", ("error",), registry=self.registry)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -9,6 +9,9 @@ has a deadline: the `timeout` parameter or the target's timeout, never past Prom
 diagnosed, and due to finish within its deadline, shares that answer rather than start
 another, and one that gets no slot before its deadline is answered 503. A hung portal
 costs one slot for at most its deadline: it never blocks the other targets.
+
+HTTP is aiohttp's server behind `listener.Listener` (a cap on open connections and on
+their idle time); every request comes to `Exporter.handle`, the one place paths are routed.
 """
 
 from __future__ import annotations
@@ -21,10 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiohttp import web
+
 from agent.cli.errors import Parser, UsageError
 from agent.engine.diagnosis import diagnose
-from agent.exporter import httpd, metrics
+from agent.exporter import metrics
+from agent.exporter.artifacts import ArtifactKeeper
 from agent.exporter.config import ConfigError, Loaded, Monitored, load, parse_listen
+from agent.exporter.listener import Listener
 from agent.exporter.shared_browser import SharedBrowser
 from probes.base import RunConfig
 from probes.resources import RunResources
@@ -35,6 +42,7 @@ SCRAPE_MARGIN = 0.5  # seconds kept back from Prometheus' scrape timeout, as bla
 MIN_RUN_SECONDS = 1.0  # a scrape with less than this left when a slot frees up is answered 503
 GRACE_SECONDS = 1.0  # how far past its deadline a diagnosis may run before the answer gives up on it
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
+PATHS = ("/probe", "/report", "/metrics", "/-/healthy", "/")
 
 
 @dataclass
@@ -53,10 +61,14 @@ class Exporter:
         self._slots = asyncio.Semaphore(loaded.concurrency)
         self._running: dict[str, list[_Run]] = {}
         self.latest: dict[str, Report] = {}  # the last report of each target, for /report
+        self.artifacts = ArtifactKeeper(loaded.keep_artifacts, loaded.artifacts_max_bytes, loaded.artifacts_dir)
+        self.listener = Listener(self.handle, self.metrics, loaded.max_connections, loaded.idle_timeout)
         self.server: asyncio.Server | None = None
 
     async def start(self) -> asyncio.Server:
-        self.server = await httpd.start(self.handle, self.loaded.host, self.loaded.port)
+        self.server = await self.listener.start(self.loaded.host, self.loaded.port)
+        if any(self.browser.can_share(item, self.loaded.browser) for item in self.loaded.targets.values()):
+            await self.browser.prelaunch()
         return self.server
 
     @property
@@ -65,47 +77,50 @@ class Exporter:
         return int(self.server.sockets[0].getsockname()[1])
 
     async def close(self) -> None:
-        if self.server is not None:
-            self.server.close()
+        await self.listener.close()
         runs = [run.task for runs in self._running.values() for run in runs]
         for task in runs:
             task.cancel()
         if runs:
             await asyncio.wait(runs, timeout=5)
         await self.browser.aclose()
+        self.artifacts.close()
 
-    async def handle(self, request: httpd.Request) -> httpd.Response:
-        if request.path == "/probe":
+    async def handle(self, request: web.BaseRequest) -> web.Response:
+        """Every request: GET and HEAD on the paths below, by path; counted by path and status."""
+        if request.method not in ("GET", "HEAD"):
+            response = _text(405, f"method {request.method} not allowed: use GET")
+            response.headers["Allow"] = "GET, HEAD"
+        elif request.path == "/probe":
             response = await self.probe(request)
         elif request.path == "/report":
             response = self.report(request)
         elif request.path == "/metrics":
-            response = httpd.Response(200, self.metrics.exposition(), TEXT_FORMAT)
+            response = web.Response(body=self.metrics.exposition(), headers={"Content-Type": TEXT_FORMAT})
         elif request.path == "/-/healthy":
-            response = httpd.Response.text(200, "OK")
+            response = _text(200, "OK")
         elif request.path == "/":
-            response = httpd.Response.text(200, self._index())
+            response = _text(200, self._index())
         else:
-            response = httpd.Response.text(404, f"not found: {request.path} (try /probe?target=NAME or /metrics)")
-        known = request.path in ("/probe", "/report", "/metrics", "/-/healthy", "/")
-        self.metrics.requests.labels(request.path if known else "other", str(response.status)).inc()
+            response = _text(404, f"not found: {request.path} (try /probe?target=NAME or /metrics)")
+        self.metrics.requests.labels(request.path if request.path in PATHS else "other", str(response.status)).inc()
         return response
 
-    async def probe(self, request: httpd.Request) -> httpd.Response:
+    async def probe(self, request: web.BaseRequest) -> web.Response:
         loop = asyncio.get_running_loop()
-        name = request.param("target")
+        name = request.query.get("target")
         if not name:
-            return httpd.Response.text(400, "the 'target' parameter is missing: /probe?target=NAME")
+            return _text(400, "the 'target' parameter is missing: /probe?target=NAME")
         item = self.loaded.targets.get(name)
         if item is None:
-            return httpd.Response.text(
+            return _text(
                 400, f"unknown target {name!r}: only targets named in the configuration are probed "
                 f"(configured: {', '.join(sorted(self.loaded.targets))})",
             )
         try:
             budget = self._budget(item, request)
         except ValueError as exc:
-            return httpd.Response.text(400, str(exc))
+            return _text(400, str(exc))
         deadline = loop.time() + budget
         run = self._joinable(name, deadline)
         if run is not None:
@@ -115,7 +130,7 @@ class Exporter:
                 async with asyncio.timeout(max(0.0, budget - MIN_RUN_SECONDS)):
                     await self._slots.acquire()
             except TimeoutError:
-                return httpd.Response.text(
+                return _text(
                     503, f"busy: no free slot for {name!r} within its {budget:g} s deadline "
                     f"({self.loaded.concurrency} diagnoses at once; raise 'concurrency' or the scrape timeout)",
                 )
@@ -129,30 +144,31 @@ class Exporter:
             async with asyncio.timeout(max(0.0, run.ends_at - loop.time()) + GRACE_SECONDS):
                 report = await asyncio.shield(run.task)
         except TimeoutError:
-            return httpd.Response(200, metrics.failed_answer("deadline"), TEXT_FORMAT)
+            return _metrics(metrics.failed_answer("deadline"))
         except Exception as exc:  # noqa: BLE001 - the agent failing is a 500 with its reason, not a dropped scrape
-            return httpd.Response.text(500, f"the diagnosis failed: {type(exc).__name__}: {exc}")
-        if request.param("debug") == "true":  # as blackbox_exporter: the run's log, then the metrics
-            return httpd.Response.text(200, metrics.debug_answer(report))
-        return httpd.Response(200, metrics.probe_answer(report), TEXT_FORMAT)
+            return _text(500, f"the diagnosis failed: {type(exc).__name__}: {exc}")
+        if request.query.get("debug") == "true":  # as blackbox_exporter: the run's log, then the metrics
+            return _text(200, metrics.debug_answer(report))
+        return _metrics(metrics.probe_answer(report))
 
-    def report(self, request: httpd.Request) -> httpd.Response:
+    def report(self, request: web.BaseRequest) -> web.Response:
         """The latest report of a configured target, as JSON; 404 until one has run."""
-        name = request.param("target")
+        name = request.query.get("target")
         if not name or name not in self.loaded.targets:
-            return httpd.Response.text(400, f"/report?target=NAME needs a configured target "
-                                       f"(configured: {', '.join(sorted(self.loaded.targets))})")
+            return _text(400, f"/report?target=NAME needs a configured target "
+                              f"(configured: {', '.join(sorted(self.loaded.targets))})")
         latest = self.latest.get(name)
         if latest is None:
-            return httpd.Response.text(404, f"no report of {name!r} yet: a scrape of /probe?target={name} makes one")
+            return _text(404, f"no report of {name!r} yet: a scrape of /probe?target={name} makes one")
         credentials = self.loaded.targets[name].config.credentials
         secrets = [credentials.password.get_secret_value()] if credentials else []
-        return httpd.Response(200, json_report.render(latest, secrets).encode("utf-8"), "application/json")
+        return web.Response(body=json_report.render(latest, secrets).encode("utf-8"),
+                            headers={"Content-Type": "application/json"})
 
-    def _budget(self, item: Monitored, request: httpd.Request) -> float:
+    def _budget(self, item: Monitored, request: web.BaseRequest) -> float:
         """Seconds this scrape may take: requested or the target's, within the scrape timeout and the cap."""
         limits = [self.loaded.max_timeout]
-        asked = request.param("timeout")
+        asked = request.query.get("timeout")
         limits.append(_positive(asked, "timeout") if asked is not None else item.config.timeout)
         header = request.headers.get("x-prometheus-scrape-timeout-seconds")
         if header:
@@ -168,7 +184,7 @@ class Exporter:
     def _launch(self, item: Monitored, seconds: float) -> _Run:
         """Start a diagnosis holding an acquired slot; the slot is released when it ends."""
         loop = asyncio.get_running_loop()
-        config = item.config.model_copy(update={"timeout": seconds})
+        config = self.artifacts.configure(item.config.model_copy(update={"timeout": seconds}), item.name)
         task = loop.create_task(self._diagnose(item, config))
         run = _Run(task, loop.time() + seconds)
         self._running.setdefault(item.name, []).append(run)
@@ -189,9 +205,13 @@ class Exporter:
             loop = asyncio.get_running_loop()
             started = loop.time()
             lent = await self.browser.lend(item, wait=config.timeout - MIN_RUN_SECONDS)
-            config = config.model_copy(update={"timeout": config.timeout - (loop.time() - started)})
-            report = await diagnose(item.target, config, only=item.only, skip=item.skip,
-                                    resources=RunResources(browser=lent))
+            try:
+                config = config.model_copy(update={"timeout": config.timeout - (loop.time() - started)})
+                report = await diagnose(item.target, config, only=item.only, skip=item.skip,
+                                        resources=RunResources(browser=lent))
+            finally:  # however the run ended: its contexts closed, their renderers gone
+                await asyncio.shield(self.browser.give_back(lent))
+                self.artifacts.prune()
         finally:
             self.metrics.in_flight.dec()
         self.latest[item.name] = report
@@ -204,6 +224,14 @@ class Exporter:
         lines += [f"  {name}  {item.target.url}" for name, item in sorted(self.loaded.targets.items())]
         lines += ["", "Latest report: GET /report?target=NAME   Own metrics: GET /metrics   Health: GET /-/healthy"]
         return "\n".join(lines)
+
+
+def _text(status: int, message: str) -> web.Response:
+    return web.Response(status=status, text=message.rstrip("\n") + "\n", content_type="text/plain", charset="utf-8")
+
+
+def _metrics(body: bytes) -> web.Response:
+    return web.Response(body=body, headers={"Content-Type": TEXT_FORMAT})
 
 
 def _positive(text: str, what: str) -> float:

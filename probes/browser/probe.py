@@ -21,7 +21,7 @@ from probes.base import ProbeContext, ProbeResult
 from probes.browser.evidence import BrowserEvidence
 from probes.browser.rules import classify, maintenance_matches, summarize
 from probes.evidence import Stopwatch, status_from
-from probes.web.artifacts import artifact_path
+from probes.web.artifacts import artifact_path, artifacts_wanted
 from probes.web.discovery import BrowserUnavailable
 from probes.web.har_redact import redact_or_remove
 from probes.web.page_checks import (
@@ -90,7 +90,7 @@ class BrowserProbe:
 
 
 async def _load(ctx: ProbeContext, session: BrowserSession, evidence: BrowserEvidence, watch: Stopwatch) -> None:
-    har = artifact_path(ctx, "browser", "har")
+    har = artifact_path(ctx, "browser", "har") if artifacts_wanted(ctx) else None
     context = await session.new_context(ctx, har)
     try:
         await _visit(ctx, context, evidence, watch)
@@ -99,7 +99,7 @@ async def _load(ctx: ProbeContext, session: BrowserSession, evidence: BrowserEvi
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(context.close(), CLOSE_TIMEOUT)
         finally:  # even when cancelled while closing: no unredacted HAR is left behind
-            if redact_or_remove(har, _secrets(ctx)):
+            if har is not None and redact_or_remove(har, _secrets(ctx)):
                 evidence.har = str(har)
 
 
@@ -107,7 +107,8 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
     context.set_default_timeout(FORM_WAIT * 1000)
     page = await context.new_page()
     events = PageWatch(page)
-    shot = artifact_path(ctx, "browser", "png")  # one file, written again if the page is looked at twice
+    # one file, written again if the page is looked at twice
+    shot = artifact_path(ctx, "browser", "png") if artifacts_wanted(ctx) else None
     await _navigate(page, ctx.target.url, events, wait_for(ctx, NAVIGATION_TIMEOUT))
     evidence.timings_ms["commit"] = watch.ms()
     if events.navigation_error is not None:
@@ -126,7 +127,7 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
         view, again = await asyncio.gather(read_view(page), _screenshot(page, shot))
         evidence.screenshot = again or evidence.screenshot
         evidence.login_form, frame = view.form()
-    if evidence.screenshot is None:
+    if evidence.screenshot is None and shot is not None:
         shot.unlink(missing_ok=True)
     evidence.login_form_frame = bare_url(frame.url) if frame else None
     evidence.login_form_usable = frame.usable if frame else None
@@ -176,8 +177,10 @@ def _is_deletion(attributes: str) -> bool:
     return "max-age=0" in compact or "max-age=-" in compact or "expires=thu,01jan1970" in compact
 
 
-async def _screenshot(page: Page, path: Path) -> str | None:
+async def _screenshot(page: Page, path: Path | None) -> str | None:
     """The viewport as PNG into `path`, captured by Chromium directly (quicker than the generic screenshot)."""
+    if path is None:
+        return None
     try:
         cdp = await page.context.new_cdp_session(page)
         shot = await asyncio.wait_for(

@@ -23,7 +23,7 @@ from probes.login.evidence import LoginEvidence
 from probes.login.form import ATTRIBUTE, fill_and_submit, find_fields
 from probes.profile import Profile
 from probes.text.account_messages import Verdict, classify_lines, new_lines
-from probes.web.artifacts import artifact_path
+from probes.web.artifacts import artifact_path, artifacts_wanted
 from probes.web.discovery import BrowserUnavailable
 from probes.web.har_redact import REDACTED, redact_or_remove
 from probes.web.page_checks import (
@@ -124,7 +124,7 @@ async def _attempt(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch)
     session = await get_browser(ctx)
     evidence.browser = session.info.support()
     profile = ctx.config.profile
-    har = artifact_path(ctx, "login", "har")
+    har = artifact_path(ctx, "login", "har") if artifacts_wanted(ctx) else None
     context = await session.new_context(ctx, har)
     try:
         context.set_default_timeout(FORM_WAIT * 1000)
@@ -169,7 +169,8 @@ async def _attempt(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(context.close(), 3.0)
         finally:  # even when cancelled while closing: no unredacted HAR is left behind
-            if redact_or_remove(har, [credentials.password.get_secret_value(), credentials.username]):
+            secrets = [credentials.password.get_secret_value(), credentials.username]
+            if har is not None and redact_or_remove(har, secrets):
                 evidence.har = str(har)
 
 
@@ -230,6 +231,8 @@ def _decide(evidence: LoginEvidence, verdict: Verdict | None, view: PageView, ur
 
 
 async def _screenshot(ctx: ProbeContext, page: Page) -> str | None:
+    if not artifacts_wanted(ctx):
+        return None
     path = artifact_path(ctx, "login", "png")
     masks = [f.locator(f"input[type=password], [{ATTRIBUTE}]") for f in page.frames]
     try:

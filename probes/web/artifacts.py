@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from probes.base import ProbeContext
 
 
+def artifacts_wanted(ctx: ProbeContext) -> bool:
+    """Whether this run leaves files for support: a command-line run does, an exporter's scrape by default not."""
+    return ctx.config.artifacts
+
 
 def artifact_dir(ctx: ProbeContext) -> Path:
     """The run's folder for support files, created on first use and the same for every probe."""
