@@ -13,7 +13,9 @@ user's browser profile). It diagnoses nothing.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -157,6 +159,8 @@ class DemoPortal:
         username = "demo.user" if self.fault.user == "wrong.password" else self.fault.user
         env.update(DIAGNOSE_USERNAME=username, DIAGNOSE_PASSWORD=ACCOUNTS[self.fault.user][0])
         env["HOME"] = str(self.home)  # the demo workstation's own browser profile, for the user_browser probe
+        if sys.platform.startswith("linux"):  # ...while the run's bundle still goes to the real user's data folder
+            env["XDG_DATA_HOME"] = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
         return env
 
 

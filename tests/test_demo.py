@@ -154,3 +154,14 @@ def test_hung_portal_is_named_within_half_the_deadline(tmp_path: Path, fault: st
     assert report["duration_ms"] < 10_000, report["duration_ms"]  # 0.5 x --timeout
     browser = {p["name"]: p for p in report["probes"]}["browser"]
     assert browser["status"] == "skip" and "cannot load" in browser["reason"]
+
+
+def test_the_demos_bundle_outlives_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo plays the workstation's home for its browser profile; the bundle still goes where the user looks."""
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # the user's own home: ~/.local/share is the data folder
+    assert main(["demo", "--skip", "browser,login", "--timeout", "15"]) == 0
+    runs = tmp_path / ".local" / "share" / "diagnose" / "runs"
+    assert runs.is_dir() and [p for p in runs.iterdir() if (p / "report.json").is_file()]
+    capsys.readouterr()
