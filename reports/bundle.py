@@ -66,13 +66,10 @@ def write(report: Report, folder: Path, *, zip_path: str | None = None, secrets:
             moved[path] = str(copy)
     info = Bundle(folder=".", zip=os.path.relpath(Path(zip_path).resolve(), folder) if zip_path else None)
     inside = relative_to(report.model_copy(update={"bundle": info}), folder, moved)
-    json_report.write(json_report.render(inside, secrets or []), str(folder / "report.json"))
-    page = html.render(inside, base_dir=folder)
-    text = ticket.render(inside)
-    for secret in secrets or []:
-        page, text = page.replace(secret, json_report.REDACTED), text.replace(secret, json_report.REDACTED)
-    json_report.write(page, str(folder / "report.html"))
-    json_report.write(text, str(folder / "ticket.txt"))
+    clean = json_report.scrubbed(inside, secrets or [])  # field by field, once, for every file below
+    json_report.write(json_report.render(clean), str(folder / "report.json"))
+    json_report.write(html.render(clean, base_dir=folder), str(folder / "report.html"))
+    json_report.write(ticket.render(clean), str(folder / "ticket.txt"))
     if zip_path:
         _zip(folder, Path(zip_path))
     return inside

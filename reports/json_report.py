@@ -24,9 +24,13 @@ def render(report: Report, secrets: Iterable[str] = ()) -> str:
     as `null`, `"` or `2026` cannot corrupt the document, and dates, numbers and the
     fields with a fixed set of values (statuses, modes) stay as they are.
     """
+    return scrubbed(report, secrets).model_dump_json(indent=2) + "\n"
+
+
+def scrubbed(report: Report, secrets: Iterable[str]) -> Report:
+    """`report` with each secret removed from its free-text fields: what every rendering starts from."""
     wanted = [s for s in secrets if s]
-    scrubbed = _scrub(report, None, wanted) if wanted else report
-    return scrubbed.model_dump_json(indent=2) + "\n"
+    return _scrub(report, None, wanted) if wanted else report
 
 
 def _scrub(value: Any, annotation: Any, secrets: list[str]) -> Any:

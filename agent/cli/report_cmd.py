@@ -21,19 +21,15 @@ from reports.models import Report
 
 
 def render(report: Report, fmt: str, base_dir: Path | None = None, secrets: Iterable[str] = ()) -> str:
-    """`report` as `html` or `markdown`, with every secret's text replaced as in the JSON report."""
+    """`report` as `html` or `markdown`, rendered from the report with its secrets removed field by field."""
+    clean = json_report.scrubbed(report, secrets)
     if fmt == "html":
         from reports import html
 
-        text = html.render(report, base_dir=base_dir)
-    else:
-        from reports import markdown
+        return html.render(clean, base_dir=base_dir)
+    from reports import markdown
 
-        text = markdown.render(report)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, json_report.REDACTED)
-    return text
+    return markdown.render(clean)
 
 
 def build_parser() -> argparse.ArgumentParser:
