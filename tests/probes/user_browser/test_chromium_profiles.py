@@ -7,11 +7,8 @@ and only then is the probe asked what it sees.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,33 +25,10 @@ from tests.probes.user_browser.chromium_fixture import (
     blocking_extension,
     edit_preferences,
     extension_id,
-    make_profile,
-    portal,
     visit,
 )
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def made_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One profile made by Chromium; each test works on its own copy."""
-    user_data = tmp_path_factory.mktemp("made") / "chromium"
-    asyncio.run(make_profile(user_data))
-    return user_data
-
-
-@pytest.fixture
-def home(made_profile: Path, tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    shutil.copytree(made_profile, home / ".config" / "chromium", ignore=shutil.ignore_patterns("Singleton*"))
-    return home
-
-
-@pytest.fixture
-def url() -> Iterator[str]:
-    with portal() as login_url:
-        yield login_url
 
 
 def _user_data(home: Path) -> Path:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,29 +24,9 @@ from probes.user_browser.extensions import Catalog
 from probes.user_browser.probe import UserBrowserProbe
 from probes.user_browser.replay import copy_profile
 from probes.user_browser.workstation import Workstation
-from tests.probes.user_browser.chromium_fixture import CHROMIUM, blocking_extension, make_profile, portal, visit
+from tests.probes.user_browser.chromium_fixture import CHROMIUM, blocking_extension, visit
 
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def made_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    user_data = tmp_path_factory.mktemp("made") / "chromium"
-    asyncio.run(make_profile(user_data))
-    return user_data
-
-
-@pytest.fixture
-def home(made_profile: Path, tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    shutil.copytree(made_profile, home / ".config" / "chromium", ignore=shutil.ignore_patterns("Singleton*"))
-    return home
-
-
-@pytest.fixture
-def url() -> Iterator[str]:
-    with portal() as login_url:
-        yield login_url
 
 
 @pytest.fixture
