@@ -12,6 +12,7 @@ screenshot inside the report's own folder, named by a relative path, is embedded
 from __future__ import annotations
 
 import base64
+import contextlib
 import mimetypes
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +22,8 @@ import jinja2
 
 from reports import timefmt
 from reports.models import Report
-from reports.text_details import label
 from reports.ticket import subject
-from reports.words import STATUS_WORDS, headline, not_seen, who
+from reports.words import STATUS_WORDS, headline, label, not_seen, who
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
@@ -103,9 +103,26 @@ def _percent(value: float) -> str:
     return f"{round(value * 100)}%"
 
 
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """The compiled template kept between runs (compiling it costs more than rendering it), in Jinja's
+    per-user folder; a folder that cannot be written only means compiling again."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _template_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _TemplateCache()
+    except (OSError, RuntimeError):  # no private temporary folder to be had
+        return None
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
+        bytecode_cache=_template_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 from reports import timefmt
 from reports.models import Cause, Report
 from reports.sanitize import clean
-from reports.text_details import label
 from reports.ticket import subject
-from reports.words import STATUS_WORDS, headline, not_seen, who
+from reports.words import STATUS_WORDS, headline, label, not_seen, who
 
 
 def render(report: Report) -> str:

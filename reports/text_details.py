@@ -14,14 +14,10 @@ from rich.text import Text
 from reports import timefmt
 from reports.models import Cause, Report
 from reports.sanitize import clean
+from reports.words import label
 
-IDENTIFIER_LABELS = {"provider_id": "Provider ID", "npi": "NPI", "tax_id": "Tax ID", "practice_name": "Practice name"}
 PROBE_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim", "error": "magenta",
                "timeout": "magenta"}
-
-
-def label(identifier: str) -> str:
-    return IDENTIFIER_LABELS.get(identifier, identifier.replace("_", " ").capitalize())
 
 
 def _cause_panel(number: int, cause: Cause) -> Panel:

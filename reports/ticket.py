@@ -10,8 +10,7 @@ from __future__ import annotations
 from reports import timefmt
 from reports.models import Report
 from reports.sanitize import clean
-from reports.text_details import label
-from reports.words import headline, who
+from reports.words import headline, label, who
 
 
 def subject(report: Report) -> str:

@@ -20,6 +20,10 @@ STATUS_WORDS: Final[dict[str, str]] = {
     "unknown": "UNKNOWN: the agent could not check enough to say",
 }
 
+IDENTIFIER_LABELS: Final[dict[str, str]] = {
+    "provider_id": "Provider ID", "npi": "NPI", "tax_id": "Tax ID", "practice_name": "Practice name",
+}
+
 OWNER_WORDS: Final[dict[str, str]] = {
     "workstation": "this workstation's IT support",
     "network": "your network's IT support or internet provider",
@@ -64,3 +68,8 @@ def not_seen(report: Report) -> list[str]:
     if login is None or login.status == "skip":
         lines.append(TRY_ACCOUNT)
     return lines
+
+
+def label(identifier: str) -> str:
+    """A support identifier's name as people write it ("NPI", "Tax ID")."""
+    return IDENTIFIER_LABELS.get(identifier, identifier.replace("_", " ").capitalize())

@@ -60,6 +60,13 @@ class UserBrowserProbe:
         evidence = UserBrowserEvidence(hosts=[s.host for s in sites])
         try:
             installs, found, errors = await asyncio.to_thread(_collect, self.view, sites, self.catalog)
+            evidence.browsers, evidence.policies, evidence.policy_errors = installs, found, errors
+            if not any(b.profiles for b in installs) and not found:
+                evidence.support_browsers = [b.label() for b in installs]
+                reason = "no browser profile or policy found (looked for Chrome, Edge, Chromium, Brave, Firefox)"
+                return ProbeResult(name=self.name, status="skip", reason=reason, summary=reason,
+                                   duration_ms=watch.ms(), evidence=evidence)
+            # only now, with something of the user's to judge: asking an executable starts a whole browser
             for install in installs:
                 if install.version is None and install.executable and self.view.platform == "linux":
                     install.version = await read_version(install.executable, max(0.1, ctx.time_left(5.0)))
@@ -68,12 +75,7 @@ class UserBrowserProbe:
             reason = f"could not check: {type(exc).__name__}: {exc}"
             return ProbeResult(name=self.name, status="error", reason=reason, summary=reason,
                                duration_ms=watch.ms(), evidence=evidence)
-        evidence.browsers, evidence.policies, evidence.policy_errors = installs, found, errors
         evidence.support_browsers = [b.label() for b in installs]
-        if not any(b.profiles for b in installs) and not found:
-            reason = "no browser profile or policy found (looked for Chrome, Edge, Chromium, Brave, Firefox)"
-            return ProbeResult(name=self.name, status="skip", reason=reason, summary=reason,
-                               duration_ms=watch.ms(), evidence=evidence)
         minimums: dict[str, str] = {str(k): v for k, v in profile.supported_browsers.items()} if profile else {}
         findings: list[Finding] = []
         for install in installs:
