@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from playwright.async_api import Playwright
 
     from probes.net.host_lookup import HostLookup
-    from probes.web.session import BrowserSession
+    from probes.web.relay import ResolvingRelay
+    from probes.web.session import BrowserSession, LaunchPlan
 
 
 class RunResources:
@@ -30,6 +31,8 @@ class RunResources:
         self.driver = driver  # a Playwright driver already starting (handed over by the command line), or None
         self.lent_browser = browser  # a browser lent by a longer-lived owner (the exporter): used, never closed here
         self.launch: asyncio.Future[BrowserSession] | None = None  # the browser launched for this run
+        self.launch_plan: LaunchPlan | None = None  # what it was launched with
+        self.relay: ResolvingRelay | None = None  # through which it resolves names like the run
         self.resolved_hosts: dict[str, HostLookup] = {}
         self.artifact_dir: Path | None = None
         self.artifact_stamp: str | None = None
@@ -50,6 +53,10 @@ class RunResources:
             self._driver_stop_registered = True
             self.on_close(lambda: stop(driver))
         return self.driver
+
+    def explain(self, host: str, error: str) -> str:
+        """A browser error for `host` as the workstation's browser would name it (see `ResolvingRelay.explain`)."""
+        return self.relay.explain(host, error) if self.relay is not None else error
 
     async def aclose(self) -> None:
         """Close what the run opened, in reverse order."""

@@ -1,7 +1,8 @@
 """One `diagnose TARGET` run from its arguments: parse, check, diagnose, render; the exit code is the verdict's.
 
-Heavy modules load only once the arguments are known to be good; Playwright's driver is
-started first when the browser will run, so it boots while the rest of the agent loads.
+Heavy modules load only once the arguments are known to be good; when the browser will
+run, its launch starts first (Playwright's driver, then Chromium), so it boots while the
+rest of the agent loads in a worker thread.
 """
 
 from __future__ import annotations
@@ -9,11 +10,18 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from agent.cli import credentials, signals
 from agent.cli.errors import UsageError
 from agent.cli.parser import build_parser
+
+if TYPE_CHECKING:
+    from agent.cli.options import Run
+
+_T = TypeVar("_T")
+SWITCH_WHILE_LOADING = 0.0002  # seconds
 
 
 def run(argv: Sequence[str]) -> int:
@@ -32,7 +40,7 @@ def _run(options: argparse.Namespace, began: float) -> int:
         except ProfileError as exc:
             raise UsageError(str(exc)) from None
         return 0
-    import asyncio
+    import asyncio  # not for --help or a bad argument
 
     return asyncio.run(_diagnose(options, began))
 
@@ -45,22 +53,46 @@ def wants_browser(options: argparse.Namespace) -> bool:
 
 
 async def _diagnose(options: argparse.Namespace, began: float) -> int:
-    """Start Playwright's driver first when the browser will run: the Node.js process then boots
-    while this one imports the agent and checks the options, the slowest two steps overlapping."""
+    """Launch the browser first when it will run, then load the agent off the event loop: Playwright's driver and
+    Chromium then start while this process imports the agent and checks the options, the slowest steps overlapping."""
+    import asyncio
+
     claimed = credentials.claim_environment()  # no child process (driver, Chromium) inherits the password
     resources = None
     if wants_browser(options):
+        from pathlib import Path
+
         from probes.resources import RunResources
-        from probes.web import driver
+        from probes.web.driver import let_start
+        from probes.web.session import LaunchPlan, start_launch
 
-        resources = RunResources()
-        resources.driver_started(driver.spawn_driver, driver.stop_driver)  # stopped by aclose, whatever happens
-        await driver.let_start()
+        resources = RunResources()  # closed below whatever happens: the browser never outlives the run
+        bundle = Path(options.ca_bundle) if options.ca_bundle else None
+        start_launch(resources, LaunchPlan.make(options.browser, bundle, bool(options.dns_server)))
+        await let_start()
     try:
-        from agent.cli.options import build_run
-        from agent.cli.session import execute
-
+        build_run, execute = await _loaded_beside(asyncio.to_thread(_load_agent), resources is not None)
         return await execute(build_run(options, claimed), resources, began)
     finally:
         if resources is not None:
             await resources.aclose()
+
+
+async def _loaded_beside(loading: Awaitable[_T], launching: bool) -> _T:
+    """While the agent loads in a thread, the event loop gets the interpreter back at once when the browser's
+    driver speaks (by default the loading thread could keep it 5 ms at a time, every time)."""
+    interval = sys.getswitchinterval()
+    if launching:
+        sys.setswitchinterval(SWITCH_WHILE_LOADING)
+    try:
+        return await loading
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def _load_agent() -> tuple[Callable[..., Run], Callable[..., Awaitable[int]]]:
+    """The agent's heavy modules, imported in a worker thread so that the event loop keeps launching the browser."""
+    from agent.cli.options import build_run
+    from agent.cli.session import execute
+
+    return build_run, execute

@@ -59,10 +59,10 @@ async def diagnose(
     ctx = ProbeContext(target, config, proxy=settings, resources=resources)
 
     names = registry.select(only, set(skip))
-    if {"browser", "login"} & set(names) and ctx.resources.lent_browser is None:
-        from probes.web.driver import start_driver
+    if {"browser", "login"} & set(names) and ctx.resources.lent_browser is None and ctx.resources.launch is None:
+        from probes.web.session import LaunchPlan, start_launch
 
-        start_driver(ctx)  # the browser is the slowest step: its driver boots while the probes load
+        start_launch(ctx.resources, LaunchPlan.of(ctx))  # the slowest step: the browser starts while the probes load
     probes, unloadable = [], {}
     for name in names:
         try:

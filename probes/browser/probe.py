@@ -106,7 +106,7 @@ async def _load(ctx: ProbeContext, session: BrowserSession, evidence: BrowserEvi
 async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEvidence, watch: Stopwatch) -> None:
     context.set_default_timeout(FORM_WAIT * 1000)
     page = await context.new_page()
-    events = PageWatch(page)
+    events = PageWatch(page, ctx.resources.explain)
     # one file, written again if the page is looked at twice
     shot = artifact_path(ctx, "browser", "png") if artifacts_wanted(ctx) else None
     await _navigate(page, ctx.target.url, events, wait_for(ctx, NAVIGATION_TIMEOUT))
@@ -148,7 +148,8 @@ async def _navigate(page: Page, url: str, events: PageWatch, timeout: float) -> 
         events.navigation_error_url = events.navigation_error_url or bare_url(url)
     except PlaywrightError as exc:
         if events.navigation_error is None:
-            events.navigation_error, events.navigation_error_url = net_error(str(exc.message)), bare_url(url)
+            error = events.explain(host_of(url), net_error(str(exc.message)))
+            events.navigation_error, events.navigation_error_url = error, bare_url(url)
 
 
 async def _record_cookies(context: BrowserContext, events: PageWatch, evidence: BrowserEvidence) -> None:

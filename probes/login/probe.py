@@ -137,7 +137,7 @@ async def _attempt(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch)
         try:
             await page.goto(ctx.target.url, wait_until="commit", timeout=navigation * 1000)
         except PlaywrightError as exc:  # the browser probe tells why; here there is just no form to fill
-            evidence.error_text = [net_error(str(exc.message))]
+            evidence.error_text = [ctx.resources.explain(ctx.target.host, net_error(str(exc.message)))]
             return
         await wait_for_form(page, wait_for(ctx, FORM_WAIT))
         fields = await find_fields(page, profile)

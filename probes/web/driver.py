@@ -3,8 +3,8 @@
 Starting the driver (a Node.js process) is a good part of the browser's start-up, and
 needs nothing from the run, so a caller may start it before anything else: with
 `spawn_driver()` before the run's context exists (then handing the future over in
-`RunResources(driver=...)`), or with `start_driver(ctx)` before loading the probes. The
-browser launch picks it up. This module stays light to import for that reason. Stopping
+`RunResources(driver=...)`); the browser launch (`probes.web.session.start_launch`)
+picks it up, or spawns it. This module stays light to import for that reason. Stopping
 the driver closes every browser it launched, so the cleanup registered on
 `ctx.resources` is what guarantees that no Chromium outlives the run, on the deadline
 and on interrupts too.
@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from playwright.async_api import Playwright
-
-    from probes.base import ProbeContext
 
 DRIVER_WAIT = 3.0  # how long cleanup waits for a driver still starting, to stop it cleanly
 STOP_TIMEOUT = 1.2  # for the driver to close its browsers and exit
@@ -36,11 +34,6 @@ async def let_start(turns: int = 3) -> None:
     """Give the event loop the few turns it needs to actually spawn a driver just asked for."""
     for _ in range(turns):
         await asyncio.sleep(0)
-
-
-def start_driver(ctx: ProbeContext) -> asyncio.Future[Playwright]:
-    """The run's driver, the one handed over or one started now; its stop is registered once, on `ctx.resources`."""
-    return ctx.resources.driver_started(spawn_driver, stop_driver)
 
 
 async def stop_driver(starting: asyncio.Future[Playwright]) -> None:

@@ -1,15 +1,17 @@
 """One Chromium per run, launched at the start and shared by the `browser` and `login` probes.
 
 Starting Playwright's driver and Chromium is the slowest step of a diagnosis, so the
-first probe that needs the browser launches it at once, while the network probes run,
-and the other awaits the same launch. Each probe then works in a fresh context.
+command line launches it from the options alone (`LaunchPlan`, `start_launch`) before the
+rest of the agent has loaded, and the first probe that needs it takes that launch up;
+the other awaits the same one. Nothing the probes find is needed to launch: names go
+through the run's resolvers by `ResolvingRelay` when the browser connects, and trust is
+the `--ca-bundle` in a throwaway NSS database. Each probe then works in a fresh context.
 
 A caller that keeps one browser across runs (the exporter) lends its own
 `BrowserSession` through `RunResources(browser=...)`: it is used as it is and left open, and
-the run's resolver rules (`launch_args`) and CA bundle (`bundle_home`) do not apply to it. A
-browser launched for the run is closed by stopping the run's driver
-(`browser_driver`), which `ctx.resources` does at the end of every run, on the
-deadline and on interrupts too.
+the run's resolvers and CA bundle do not apply to it. A browser launched for the run is
+closed by stopping the run's driver, which `ctx.resources` does at the end of every run,
+on the deadline and on interrupts too.
 """
 
 from __future__ import annotations
@@ -23,14 +25,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from probes.web.discovery import BrowserInfo, BrowserUnavailable, find_browser, read_version
-from probes.web.driver import STOP_TIMEOUT, start_driver
-from probes.web.flags import BASE_ARGS, context_proxy, launch_args, needs_no_sandbox
-from probes.web.trust import FIX, TrustUnavailable, browser_env, bundle_home
+from probes.web.driver import STOP_TIMEOUT, spawn_driver, stop_driver
+from probes.web.flags import BASE_ARGS, context_proxy, needs_no_sandbox
+from probes.web.relay import ResolvingRelay
+from probes.web.trust import CERTUTIL_WAIT, FIX, TrustUnavailable, browser_env, bundle_home
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Playwright
 
     from probes.base import ProbeContext
+    from probes.resources import RunResources
 
 LAUNCH_TIMEOUT = 15.0
 VIEWPORT = {"width": 1280, "height": 900}
@@ -60,20 +64,58 @@ class BrowserSession:
             await asyncio.wait_for(self.playwright.stop(), timeout)
 
 
+@dataclass(frozen=True)
+class LaunchPlan:
+    """What a run's browser is launched with, known from the options alone: so it can start before any probe."""
+
+    browser: str | None
+    ca_bundle: Path | None
+    through_relay: bool  # names resolved by the run's resolvers (`--dns-server`), through `ResolvingRelay`
+    pac_url: str | None = None
+
+    @classmethod
+    def make(cls, browser: str | None, ca_bundle: Path | None, dns_servers: bool,
+             pac_url: str | None = None) -> LaunchPlan:
+        # Chromium evaluates a PAC itself; the relay would take the place of its answer, so not both
+        return cls(browser, ca_bundle.resolve() if ca_bundle else None, dns_servers and not pac_url, pac_url)
+
+    @classmethod
+    def of(cls, ctx: ProbeContext) -> LaunchPlan:
+        pac = ctx.proxy.pac_url if ctx.proxy.pac_url and not ctx.proxy.proxies else None
+        return cls.make(ctx.config.browser, ctx.config.ca_bundle, bool(ctx.config.dns_servers), pac)
+
+
+def start_launch(resources: RunResources, plan: LaunchPlan, wait: float = CERTUTIL_WAIT) -> None:
+    """Launch the run's browser now, even before the run's context exists; `get_browser` takes it up.
+
+    `wait` bounds building the CA bundle's database. Whatever happens, the launch is
+    given up and its browser closed when `resources` close.
+    """
+    starting = resources.driver_started(spawn_driver, stop_driver)
+    relay = resources.relay = ResolvingRelay() if plan.through_relay else None
+    launch = resources.launch = asyncio.ensure_future(_launch_planned(resources, plan, relay, starting, wait))
+    resources.launch_plan = plan
+    resources.on_close(lambda: _cancel_launch(launch, relay))
+
+
 async def get_browser(ctx: ProbeContext) -> BrowserSession:
-    """The run's browser: the caller's shared one, or one launched now (at most once per run).
+    """The run's browser: the caller's shared one, the one launched early, or one launched now (once per run).
 
     Raises BrowserUnavailable when no browser is found or it does not start.
     """
     resources = ctx.resources
     if resources.lent_browser is not None:
         return resources.lent_browser
+    plan = LaunchPlan.of(ctx)
+    if resources.launch is not None and resources.launch_plan != plan:
+        await _give_up(resources)  # launched before the proxy settings were read, and they name a PAC
     if resources.launch is None:
-        info = find_browser(ctx.config.browser)
-        starting = start_driver(ctx)
-        launch = resources.launch = asyncio.ensure_future(_launch_for_run(ctx, info, starting))
-        resources.on_close(lambda: _cancel_launch(launch))
-    return await asyncio.shield(resources.launch)
+        start_launch(resources, plan, ctx.time_left(CERTUTIL_WAIT))
+    if resources.relay is not None:
+        from probes.web.resolving import run_resolver  # the run's resolvers: loaded once the agent is
+
+        resources.relay.bind(run_resolver(ctx), ctx.answer_wait())
+    return await asyncio.shield(resources.launch)  # type: ignore[arg-type]
 
 
 async def launch_shared(choice: str | None = None, args: Sequence[str] = BASE_ARGS) -> BrowserSession:
@@ -93,10 +135,18 @@ async def launch_shared(choice: str | None = None, args: Sequence[str] = BASE_AR
         raise
 
 
-async def _launch_for_run(ctx: ProbeContext, info: BrowserInfo, starting: asyncio.Future[Playwright]) -> BrowserSession:
-    """Work out the run's flags (they may wait for the dns probe) and trust while the driver starts, then launch."""
+async def _launch_planned(resources: RunResources, plan: LaunchPlan, relay: ResolvingRelay | None,
+                          starting: asyncio.Future[Playwright], wait: float) -> BrowserSession:
+    """Find the browser and build its trust while the driver starts, then launch."""
+    info = find_browser(plan.browser)
+    args = list(BASE_ARGS)
+    if relay is not None:
+        await relay.start()
+        args.append(relay.proxy_flag)
+    if plan.pac_url:
+        args.append(f"--proxy-pac-url={plan.pac_url}")
     try:
-        args, home = await asyncio.gather(launch_args(ctx), bundle_home(ctx))
+        home = await bundle_home(resources, plan.ca_bundle, wait)
     except TrustUnavailable as exc:
         raise BrowserUnavailable(str(exc), FIX, info) from None
     return await _launch(await asyncio.shield(starting), info, args, browser_env(home))
@@ -145,9 +195,23 @@ async def _user_agent(browser: Browser) -> str | None:
     return agent.replace("HeadlessChrome/", "Chrome/") or None
 
 
-async def _cancel_launch(launch: asyncio.Future[BrowserSession]) -> None:
-    """End-of-run cleanup, before the driver stops: a launch still under way is given up."""
+async def _cancel_launch(launch: asyncio.Future[BrowserSession], relay: ResolvingRelay | None) -> None:
+    """End-of-run cleanup, before the driver stops: a launch still under way is given up, the relay closed."""
     if not launch.done():
         launch.cancel()
     with contextlib.suppress(BaseException):
         await launch
+    if relay is not None:
+        await relay.aclose()
+
+
+async def _give_up(resources: RunResources) -> None:
+    """Close the browser launched with a plan the run turned out not to want; the driver stays."""
+    launch, relay = resources.launch, resources.relay
+    resources.launch = resources.relay = resources.launch_plan = None
+    if launch is None:
+        return
+    await _cancel_launch(launch, relay)
+    if not launch.cancelled() and launch.exception() is None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(launch.result().browser.close(), STOP_TIMEOUT)

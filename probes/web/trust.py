@@ -23,11 +23,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
-
 if TYPE_CHECKING:
-    from probes.base import ProbeContext
+    from probes.resources import RunResources
 
 CERTUTIL_WAIT = 10.0  # for both certutil calls; a few hundred CAs take about a second
 FIX = "install certutil (Debian/Ubuntu: apt-get install libnss3-tools), or run without --ca-bundle"
@@ -45,14 +42,14 @@ def browser_env(home: Path | None) -> dict[str, str | float | bool]:
     return env
 
 
-async def bundle_home(ctx: ProbeContext) -> Path | None:
-    """A temporary home whose NSS database trusts exactly the bundle's CAs; None without `--ca-bundle`.
+async def bundle_home(resources: RunResources, bundle: Path | None, wait: float) -> Path | None:
+    """A temporary home whose NSS database trusts exactly the bundle's CAs; None without a bundle.
 
-    Raises TrustUnavailable when the database cannot be built (no certutil, not Linux,
-    an unreadable bundle): a browser that does not trust the bundle would report
-    every certificate as untrusted, which is not what the workstation sees.
+    Built within `wait` seconds, removed when `resources` close. Raises TrustUnavailable
+    when the database cannot be built (no certutil, not Linux, an unreadable bundle): a
+    browser that does not trust the bundle would report every certificate as untrusted,
+    which is not what the workstation sees.
     """
-    bundle = ctx.config.ca_bundle
     if bundle is None:
         return None
     if not sys.platform.startswith("linux"):
@@ -60,12 +57,15 @@ async def bundle_home(ctx: ProbeContext) -> Path | None:
     certutil = shutil.which("certutil")
     if certutil is None:
         raise TrustUnavailable("certutil (NSS tools) is not installed, so the browser cannot trust --ca-bundle")
+    from cryptography import x509  # here: the launch starts before the agent has loaded, and must start light
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     try:
         cas = x509.load_pem_x509_certificates(bundle.read_bytes())
     except (OSError, ValueError) as exc:
         raise TrustUnavailable(f"the CA bundle {bundle} cannot be read: {exc}") from None
     home = Path(tempfile.mkdtemp(prefix="diagnose-browser-home-"))
-    ctx.resources.on_close(lambda: asyncio.to_thread(shutil.rmtree, home, True))
+    resources.on_close(lambda: asyncio.to_thread(shutil.rmtree, home, True))
     database = home / ".pki" / "nssdb"
     database.mkdir(parents=True)
     batch = home / "import.txt"
@@ -75,7 +75,7 @@ async def bundle_home(ctx: ProbeContext) -> Path | None:
         pem.write_bytes(ca.public_bytes(Encoding.PEM))
         lines.append(f"-A -n diagnose-ca-{number} -t C,, -i {pem}\n")
     batch.write_text("".join(lines), encoding="utf-8")
-    deadline = asyncio.get_running_loop().time() + ctx.time_left(CERTUTIL_WAIT)
+    deadline = asyncio.get_running_loop().time() + wait
     await _certutil(deadline, certutil, "-N", "--empty-password", "-d", f"sql:{database}")
     if lines:
         await _certutil(deadline, certutil, "-B", "-i", str(batch), "-d", f"sql:{database}")

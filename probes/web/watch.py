@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -65,10 +66,15 @@ class FailedRequest(BaseModel):
 
 
 class PageWatch:
-    """Subscribes to a page's events for its whole life; read the fields once the page settled."""
+    """Subscribes to a page's events for its whole life; read the fields once the page settled.
 
-    def __init__(self, page: Page) -> None:
+    `explain(host, error)` renames an error the way the workstation's browser would show
+    it (the run's relay knows why it refused a connection; Chromium only says SOCKS).
+    """
+
+    def __init__(self, page: Page, explain: Callable[[str, str], str] | None = None) -> None:
         self.page = page
+        self.explain = explain or (lambda _host, error: error)
         self.page_errors: list[str] = []
         self.console_errors: list[str] = []
         self.failed: list[FailedRequest] = []
@@ -109,7 +115,7 @@ class PageWatch:
                 self.documents.append(url)
 
     def _request_failed(self, request: Request) -> None:
-        error = request.failure or "failed"
+        error = self.explain(host_of(request.url), request.failure or "failed")
         if self._is_top_document(request):
             self.navigation_error, self.navigation_error_url = error, bare_url(request.url)
         elif "ERR_ABORTED" not in error:  # aborted: the page moved on, nothing failed

@@ -1,9 +1,10 @@
-"""The run's own browser: launched once, trusting exactly the CA bundle, pinned names, never left running."""
+"""The run's own browser: launched once, trusting exactly the CA bundle, resolving as the run does, never left running."""
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,11 +15,10 @@ from demo.dns_server import DnsServer
 from demo.web import Page, WebServer
 from probes.base import ProbeResult
 from probes.browser.probe import BrowserProbe
-from probes.http.evidence import HttpEvidence
 from probes.net.proxy_settings import ProxySettings
-from probes.profile import Profile
-from probes.web.driver import spawn_driver, start_driver
-from probes.web.flags import context_proxy, portal_addresses, resolver_rules
+from probes.web.driver import spawn_driver
+from probes.web.flags import context_proxy
+from probes.web.resolving import portal_addresses
 from probes.web.session import BrowserSession, get_browser
 from tests.probes.browser_support import context, descendants, needs_chromium, portal_routes
 
@@ -89,7 +89,7 @@ async def test_a_driver_handed_over_is_used_and_stopped_and_a_shared_browser_lef
     ctx.resources.driver = driver = spawn_driver()  # as a caller does before the run's context exists
     async with ctx.resources:
         session = await get_browser(ctx)
-        assert session.playwright is await driver and start_driver(ctx) is driver
+        assert session.playwright is await driver and ctx.resources.driver is driver
         shared = context("http://127.0.0.1:9/", tmp_path, session)
         async with shared.resources:
             assert await get_browser(shared) is session
@@ -98,23 +98,46 @@ async def test_a_driver_handed_over_is_used_and_stopped_and_a_shared_browser_lef
     assert not _browser_processes()
 
 
-async def test_resolver_rules_map_known_hosts_through_the_dns_server(tmp_path: Path) -> None:
-    records = {"portal.test": ["127.0.0.1"], "idp.test": ["::1"]}
-    with DnsServer(records) as dns:
-        profile = Profile(name="portal", title="Portal", login_url="https://portal.test/login",
-                          idp_hosts=["idp.test:8443", "gone.test"])
-        ctx = context("https://portal.test/login", tmp_path, dns_servers=[dns.address], profile=profile)
-        ctx.expect("http")
-        ctx.provide(ProbeResult(name="http", status="pass",
-                                evidence=HttpEvidence(url="https://portal.test/", redirect_hosts=["portal.test", "sso.test"])))
-        rules = await resolver_rules(ctx, await portal_addresses(ctx))
-    assert rules == "MAP portal.test 127.0.0.1, MAP idp.test [::1], MAP gone.test ~NOTFOUND, MAP sso.test ~NOTFOUND"
+@needs_chromium
+async def test_every_host_the_page_reaches_resolves_through_the_dns_server(tmp_path: Path) -> None:
+    """A host reached only by a script resolves like the portal, when the browser connects; a name the
+    server does not know is Chromium's own ERR_NAME_NOT_RESOLVED, as the workstation's browser shows it."""
+    script = ("fetch('http://cdn.test:' + location.port + '/cdn.js', {mode: 'no-cors'});"
+              "fetch('http://gone.test:' + location.port + '/x.js', {mode: 'no-cors'});")
+    login = Page(f"<html><title>Sign in</title><script>{script}</script>"
+                 "<form><input name=u><input type=password name=p></form></html>")
+    with DnsServer({"portal.test": ["127.0.0.1"], "cdn.test": ["127.0.0.1"]}) as dns, \
+            WebServer({"/login": login, "/cdn.js": Page("")}) as server:
+        ctx = context(server.url("/login", host="portal.test"), tmp_path, dns_servers=[dns.address])
+        async with ctx.resources:
+            result = await BrowserProbe().run(ctx)
+            await _until(lambda: any(r.path == "/cdn.js" for r in server.requests))
+        assert not _browser_processes()
+    assert result.evidence.final_host == "portal.test"
+    assert {("cdn.test", "A"), ("gone.test", "A")} <= set(dns.queries)
+    failed = {f.host: f.error for f in result.evidence.failed_requests}
+    assert failed.get("gone.test") == "net::ERR_NAME_NOT_RESOLVED"
+    assert "cdn.test" not in failed
 
 
-async def test_no_resolver_rules_without_a_dns_server(tmp_path: Path) -> None:
+@needs_chromium
+async def test_a_portal_name_that_does_not_resolve_is_named_as_chromium_names_it(tmp_path: Path) -> None:
+    with DnsServer({}) as dns:
+        ctx = context("http://nowhere.test:8080/login", tmp_path, dns_servers=[dns.address])
+        async with ctx.resources:
+            result = await BrowserProbe().run(ctx)
+    assert result.evidence.navigation_error == "net::ERR_NAME_NOT_RESOLVED"
+
+
+async def test_no_portal_addresses_without_a_dns_server(tmp_path: Path) -> None:
     ctx = context("https://portal.test/login", tmp_path)
     assert await portal_addresses(ctx) is None
-    assert await resolver_rules(ctx, None) is None
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.05)
 
 
 def test_context_proxy_carries_credentials_and_bypass_apart() -> None:
@@ -142,11 +165,10 @@ async def test_a_browser_that_does_not_start_is_an_error_naming_it(tmp_path: Pat
 
 
 async def test_the_browser_is_pinned_to_an_address_the_network_probe_reached(tmp_path: Path) -> None:
-    """Two A records, the first dead: Chromium (pinned to one address) gets the one that answered."""
+    """Two A records, the first dead: the relay tries first the address the network probe reached."""
     from probes.dns.evidence import DnsEvidence
     from probes.net.tcp_connect import ConnectAttempt
     from probes.network.evidence import NetworkEvidence
-    from probes.web.flags import portal_addresses
 
     ctx = context("https://portal.test:8443/login", tmp_path, dns_servers=[("127.0.0.1", 53)])
     ctx.provide(ProbeResult(name="dns", status="pass", evidence=DnsEvidence(
