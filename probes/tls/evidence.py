@@ -53,9 +53,12 @@ class TlsEvidence(Evidence):
         default=None, description="without AIA: a trusted root shares the missing issuer's organization")
     aia_completed: bool | None = Field(default=None, description="a fetched issuer completed the chain")
     revocation: Literal["good", "revoked", "unknown"] | None = None
-    revocation_source: str | None = None
+    revocation_source: Literal["stapled_ocsp", "ocsp", "crl"] | None = Field(
+        default=None, description="where the believed answer came from: the handshake's staple, the responder, the CRL")
+    ocsp_stapled: bool | None = Field(
+        default=None, description="the server stapled an OCSP answer to the handshake (None: not asked)")
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
-    revocation_tried: list[str] = Field(default_factory=list)
+    revocation_tried: list[str] = Field(default_factory=list, description="each way asked, in order, and its answer")
     client_certificate_requested: bool = False
     client_certificate_refused: bool = False

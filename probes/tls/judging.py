@@ -3,8 +3,9 @@
 Path and name come from cryptography's verifier (`verifier.py`). When no path reaches
 a trust anchor, the leaf's AIA caIssuers are fetched through the workstation's proxy and
 pinning, as Chrome and Edge on Windows do: an issuer that completes the path means the
-server left its intermediate out. A trusted leaf's revocation is then asked of OCSP or
-its CRL. Fetch failures are recorded as what was tried, never as findings.
+server left its intermediate out. A trusted leaf's revocation is then read from the OCSP
+answer the server staples, else asked of OCSP or its CRL. Fetch failures are recorded as
+what was tried, never as findings.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from probes.tls import aia, revocation
 from probes.tls.chain import read_certificate
+from probes.tls.revocation import Stapler
 from probes.tls.verifier import PathVerdict, moment_for, names_host, trust_anchors, verify_path
 
 if TYPE_CHECKING:
@@ -24,8 +26,13 @@ if TYPE_CHECKING:
     from probes.tls.evidence import TlsEvidence
 
 
-async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wait: float) -> None:
-    """Fill `ev`'s trust, name, AIA and revocation facts for the chain `ders` (leaf first)."""
+async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wait: float,
+                      stapler: Stapler | None = None) -> None:
+    """Fill `ev`'s trust, name, AIA and revocation facts for the chain `ders` (leaf first).
+
+    `stapler` asks the server for a stapled OCSP answer; it runs only when revocation is
+    checked (a trusted path with an issuer), so an untrusted chain costs no second handshake.
+    """
     sent = [x509.load_der_x509_certificate(der) for der in ders]
     leaf = sent[0]
     anchors = trust_anchors(ctx.config.ca_bundle)
@@ -46,8 +53,9 @@ async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wai
     ev.hostname_matches, ev.name_message = names_host(leaf, ev.host)
     ev.verified = verdict.trusted and ev.hostname_matches
     if verdict.trusted and len(verdict.path) > 1 and ev.aia_completed is None:
-        found = await revocation.check(ctx, leaf, verdict.path[1], max(wait / 3, 0.5))
+        found = await revocation.check(ctx, leaf, verdict.path[1], max(wait / 3, 0.5), stapler)
         ev.revocation, ev.revocation_source, ev.revocation_tried = found.status, found.source, found.tried
+        ev.ocsp_stapled = found.stapled
         ev.revoked_at, ev.revocation_reason = found.revoked_at, found.reason
 
 

@@ -3,8 +3,9 @@
 It connects the way the workstation's browser would (the address the `dns` probe
 pinned, or a CONNECT tunnel through the proxy that applies), offering what Chrome offers,
 and judges the chain once, with the browser's rules (`verifier.py`, `policy.py`): a
-missing issuer is fetched from the leaf's AIA, revocation is asked of OCSP or the CRL,
-both through the same proxy and pinning. When a proxy applies it also looks directly, so a
+missing issuer is fetched from the leaf's AIA, revocation is read from a stapled OCSP
+answer (a second handshake asking for it), else asked of OCSP or the CRL, all through the
+same proxy and pinning. When a proxy applies it also looks directly, so a
 certificate re-signed on the way shows up against the portal's own. Like sslyze's
 connectivity gate, it does not try when the portal is unreachable: a TLS error then
 would only repeat an earlier cause.
@@ -26,6 +27,8 @@ from probes.tls.chain import CertificateInfo, read_certificate, read_chain
 from probes.tls.evidence import TlsEvidence
 from probes.tls.judging import judge_chain
 from probes.tls.rules import judge, when
+from probes.tls.stapling import Staple
+from probes.tls.stapling import ask as ask_staple
 
 __all__ = ["CertificateInfo", "TlsEvidence", "TlsProbe"]
 
@@ -135,7 +138,22 @@ async def _gate(ctx: ProbeContext, proxy: str | None) -> str | None:
 
 
 async def _observe(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: float) -> None:
-    """The browser's handshake (a lenient one when it fails, to say what the server speaks), then the chain judged."""
+    """The browser's handshake (a lenient one when it fails, to say what the server speaks), then the chain judged.
+
+    The handshake asking for a stapled OCSP answer runs alongside the browser's, so on a
+    real network its round trips cost no wall time; it is dropped when the chain is not judged.
+    """
+    host = ctx.target.host
+    staple = asyncio.create_task(ask_staple(opener, host, ctx.time_left(step)))
+    try:
+        await _handshake_and_judge(ev, opener, ctx, step, staple)
+    finally:
+        staple.cancel()
+        await asyncio.gather(staple, return_exceptions=True)
+
+
+async def _handshake_and_judge(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: float,
+                               staple: asyncio.Task[Staple]) -> None:
     host = ctx.target.host
     main = await handshake(*await opener(), browser_context(), host, step)
     if isinstance(opener, _Direct):
@@ -155,7 +173,7 @@ async def _observe(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: flo
         chain = chain or lenient.chain
     ev.certificates = read_chain(chain)
     if ev.certificates and main.failure is None:
-        await judge_chain(ev, chain, ctx, ctx.time_left(step))
+        await judge_chain(ev, chain, ctx, ctx.time_left(step), lambda: staple)
 
 
 async def _look_direct(ev: TlsEvidence, direct: _Direct, step: float) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -121,3 +122,16 @@ def _base(subject: x509.Name, issuer: x509.Name, key: PrivateKey) -> x509.Certif
 
 def _openssl(*args: str) -> None:
     subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+
+def ocsp_response(cert: Issued, issuer: Issued, status: ocsp.OCSPCertStatus, signer: Issued | None = None) -> bytes:
+    """A DER OCSP answer for `cert`, signed by `signer` (the issuer unless told), current for a day."""
+    signer = signer or issuer
+    revoked = status == ocsp.OCSPCertStatus.REVOKED
+    builder = ocsp.OCSPResponseBuilder().add_response(
+        cert=cert.cert, issuer=issuer.cert, algorithm=hashes.SHA1(), cert_status=status,
+        this_update=NOW - timedelta(minutes=5), next_update=NOW + timedelta(days=1),
+        revocation_time=NOW - timedelta(hours=1) if revoked else None,
+        revocation_reason=x509.ReasonFlags.key_compromise if revoked else None,
+    ).responder_id(ocsp.OCSPResponderEncoding.HASH, signer.cert)
+    return builder.sign(signer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
