@@ -47,6 +47,9 @@ class TlsEvidence(Evidence):
     intercepted_by: str | None = None
     trust_path: list[str] = Field(default_factory=list, description="subjects from leaf to trust anchor, as verified")
     trust_anchor: CertificateInfo | None = Field(default=None, description="the trusted root the path ended at")
+    trust_anchor_store: Literal["public", "ca_bundle", "system"] | None = Field(
+        default=None, description="where that root comes from: the public root list browsers ship (Mozilla's,"
+        " standing in for Chrome's), else only --ca-bundle or only the system store (installed locally)")
     name_message: str | None = Field(default=None, description="why the leaf does not name the host")
     aia_tried: list[str] = Field(default_factory=list, description="caIssuers fetches and what each gave")
     issuer_family_trusted: bool | None = Field(

@@ -10,6 +10,7 @@ what was tried, never as findings.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography import x509
@@ -18,6 +19,7 @@ from cryptography.x509.oid import NameOID
 
 from probes.tls import aia, revocation
 from probes.tls.chain import read_certificate
+from probes.tls.lifetime import anchor_store
 from probes.tls.revocation import Stapler
 from probes.tls.verifier import PathVerdict, moment_for, names_host, trust_anchors, verify_path
 
@@ -27,11 +29,12 @@ if TYPE_CHECKING:
 
 
 async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wait: float,
-                      stapler: Stapler | None = None) -> None:
+                      public_roots: Path, stapler: Stapler | None = None) -> None:
     """Fill `ev`'s trust, name, AIA and revocation facts for the chain `ders` (leaf first).
 
     `stapler` asks the server for a stapled OCSP answer; it runs only when revocation is
-    checked (a trusted path with an issuer), so an untrusted chain costs no second handshake.
+    checked (a trusted path with an issuer). `public_roots` is the public root list the
+    trusted root is looked up in (browsers hold only chains under those to their lifetime limits).
     """
     sent = [x509.load_der_x509_certificate(der) for der in ders]
     leaf = sent[0]
@@ -48,6 +51,8 @@ async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wai
         else:
             ev.aia_completed = False
     _record_path(ev, verdict)
+    if ev.trust_anchor is not None:
+        ev.trust_anchor_store = anchor_store(ev.trust_anchor, public_roots, ctx.config.ca_bundle)
     if not verdict.trusted and not ev.certificates[0].ca_issuers:
         ev.issuer_family_trusted = _family_trusted(sent[-1], anchors)
     ev.hostname_matches, ev.name_message = names_host(leaf, ev.host)

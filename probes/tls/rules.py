@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from probes.evidence import CertificateValidity, Finding
 from probes.tls.chain import CertificateInfo
 from probes.tls.inspection import InspectionMatch, match_issuer
+from probes.tls.lifetime import too_long
 from probes.tls.policy import Weakness, weak_keys, weak_signatures
 
 if TYPE_CHECKING:
@@ -60,6 +61,9 @@ def judge(ev: TlsEvidence, now: datetime, warning_days: int, expected_issuers: l
         findings.append(_trust(ev))
     if ev.revocation == "revoked":
         findings.append(_revoked(ev))
+    lifetime = too_long(ev)
+    if lifetime is not None:
+        findings.append(lifetime)
     if ev.client_certificate_requested and not findings:
         pass  # an optional client certificate: the browser offers a picker, the page still loads
     return findings

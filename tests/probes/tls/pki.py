@@ -56,9 +56,10 @@ def authority(common_name: str, organization: str | None = None, parent: Issued 
 
 
 def leaf(issuer: Issued, host: str = "localhost", *, san: bool = True, key: PrivateKey | None = None,
-         ca_issuers: str | None = None, ocsp: str | None = None) -> Issued:
+         ca_issuers: str | None = None, ocsp: str | None = None, lifetime: timedelta | None = None) -> Issued:
+    """A server certificate for `host`; `lifetime` from notBefore to notAfter (61 days unless told)."""
     key = key or ec.generate_private_key(ec.SECP256R1())
-    builder = _base(name(host), issuer.cert.subject, key)
+    builder = _base(name(host), issuer.cert.subject, key, lifetime or timedelta(days=61))
     if san:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
     access = [
@@ -112,11 +113,13 @@ def rsa_key(bits: int = 2048) -> rsa.RSAPrivateKey:
         return rsa.generate_private_key(65537, bits)
 
 
-def _base(subject: x509.Name, issuer: x509.Name, key: PrivateKey) -> x509.CertificateBuilder:
+def _base(subject: x509.Name, issuer: x509.Name, key: PrivateKey,
+          lifetime: timedelta = timedelta(days=61)) -> x509.CertificateBuilder:
+    start = NOW - timedelta(days=1)
     return (
         x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=60))
+        .not_valid_before(start).not_valid_after(start + lifetime)
     )
 
 

@@ -1,13 +1,15 @@
-"""Chromium itself refuses a certificate whose server staples a "revoked" OCSP answer, as the tls probe says.
+"""Chromium under --ca-bundle agrees with the tls probe: a stapled "revoked" is refused, a long life is not.
 
 The browser is launched as a run launches it with --ca-bundle (its trust from a
 throwaway NSS database built from the bundle); no OCSP responder is reachable, so the
-staple is the only word on revocation either of them gets.
+staple is the only word on revocation either of them gets. A bundle root is a locally
+installed one, so Chromium's lifetime limit does not apply under it, nor does the probe's.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,13 @@ async def test_chromium_honours_the_staple_as_the_tls_probe_does(
     assert server.asked >= 2  # the tls probe's staple handshake, and the browser's own
     assert browser.evidence.navigation_error == net_error, browser.summary
     assert [f.id for f in browser.findings] == causes
+
+
+async def test_a_long_lived_leaf_under_a_bundle_root_loads_in_chromium(
+    run_browser: BrowserSession, issuing: Issued, bundle: Path, started: list[StaplingServer], tmp_path: Path,
+) -> None:
+    server = StaplingServer([leaf(issuing, lifetime=timedelta(days=800)), issuing]).start()
+    started.append(server)
+    tls, browser = await both(server, bundle, run_browser, tmp_path)
+    assert tls.findings == [] and tls.evidence.trust_anchor_store == "ca_bundle", tls.summary
+    assert browser.status == "pass" and browser.evidence.navigation_error is None, browser.summary
