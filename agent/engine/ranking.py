@@ -30,7 +30,7 @@ PROXY_FAILURES = ("proxy.unreachable", "proxy.auth_required", "proxy.blocked")
 TLS_FAILURES = (
     "tls.cert_expired", "tls.cert_not_yet_valid", "tls.hostname_mismatch", "tls.untrusted_issuer",
     "tls.incomplete_chain", "tls.intercepted", "tls.handshake_failure",
-    "tls.cert_revoked", "tls.weak_signature", "tls.weak_key", "tls.client_cert_required",
+    "tls.cert_revoked", "tls.weak_signature", "tls.weak_key", "tls.client_cert_required", "tls.cert_validity_too_long",
 )
 CONNECT_FAILURES = ("network.refused", "network.unreachable")
 PORTAL_SIDE = ("tls.*", "portal.*", "browser.*", "sso.*", "account.*")

@@ -3,12 +3,14 @@
 Path and name come from cryptography's verifier (`verifier.py`). When no path reaches
 a trust anchor, the leaf's AIA caIssuers are fetched through the workstation's proxy and
 pinning, as Chrome and Edge on Windows do: an issuer that completes the path means the
-server left its intermediate out. A trusted leaf's revocation is then asked of OCSP or
-its CRL. Fetch failures are recorded as what was tried, never as findings.
+server left its intermediate out. A trusted leaf's revocation is then read from the OCSP
+answer the server staples, else asked of OCSP or its CRL. Fetch failures are recorded as
+what was tried, never as findings.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography import x509
@@ -17,6 +19,8 @@ from cryptography.x509.oid import NameOID
 
 from probes.tls import aia, revocation
 from probes.tls.chain import read_certificate
+from probes.tls.lifetime import anchor_store
+from probes.tls.revocation import Stapler
 from probes.tls.verifier import PathVerdict, moment_for, names_host, trust_anchors, verify_path
 
 if TYPE_CHECKING:
@@ -24,8 +28,14 @@ if TYPE_CHECKING:
     from probes.tls.evidence import TlsEvidence
 
 
-async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wait: float) -> None:
-    """Fill `ev`'s trust, name, AIA and revocation facts for the chain `ders` (leaf first)."""
+async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wait: float,
+                      public_roots: Path, stapler: Stapler | None = None) -> None:
+    """Fill `ev`'s trust, name, AIA and revocation facts for the chain `ders` (leaf first).
+
+    `stapler` asks the server for a stapled OCSP answer; it runs only when revocation is
+    checked (a trusted path with an issuer). `public_roots` is the public root list the
+    trusted root is looked up in (browsers hold only chains under those to their lifetime limits).
+    """
     sent = [x509.load_der_x509_certificate(der) for der in ders]
     leaf = sent[0]
     anchors = trust_anchors(ctx.config.ca_bundle)
@@ -41,13 +51,16 @@ async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wai
         else:
             ev.aia_completed = False
     _record_path(ev, verdict)
+    if ev.trust_anchor is not None:
+        ev.trust_anchor_store = anchor_store(ev.trust_anchor, public_roots, ctx.config.ca_bundle)
     if not verdict.trusted and not ev.certificates[0].ca_issuers:
         ev.issuer_family_trusted = _family_trusted(sent[-1], anchors)
     ev.hostname_matches, ev.name_message = names_host(leaf, ev.host)
     ev.verified = verdict.trusted and ev.hostname_matches
     if verdict.trusted and len(verdict.path) > 1 and ev.aia_completed is None:
-        found = await revocation.check(ctx, leaf, verdict.path[1], max(wait / 3, 0.5))
+        found = await revocation.check(ctx, leaf, verdict.path[1], max(wait / 3, 0.5), stapler)
         ev.revocation, ev.revocation_source, ev.revocation_tried = found.status, found.source, found.tried
+        ev.ocsp_stapled = found.stapled
         ev.revoked_at, ev.revocation_reason = found.revoked_at, found.reason
 
 

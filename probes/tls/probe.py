@@ -3,8 +3,10 @@
 It connects the way the workstation's browser would (the address the `dns` probe
 pinned, or a CONNECT tunnel through the proxy that applies), offering what Chrome offers,
 and judges the chain once, with the browser's rules (`verifier.py`, `policy.py`): a
-missing issuer is fetched from the leaf's AIA, revocation is asked of OCSP or the CRL,
-both through the same proxy and pinning. When a proxy applies it also looks directly, so a
+missing issuer is fetched from the leaf's AIA, revocation is read from a stapled OCSP
+answer (a second handshake asking for it), else asked of OCSP or the CRL, all through the
+same proxy and pinning; a leaf under a public root is held to the lifetime limits
+(`lifetime.py`). When a proxy applies it also looks directly, so a
 certificate re-signed on the way shows up against the portal's own. Like sslyze's
 connectivity gate, it does not try when the portal is unreachable: a TLS error then
 would only repeat an earlier cause.
@@ -15,7 +17,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from functools import partial
+from pathlib import Path
 from typing import ClassVar
+
+import certifi
 
 from probes.base import ProbeContext, ProbeResult
 from probes.evidence import NOT_APPLICABLE, Stopwatch, status_from
@@ -26,6 +31,8 @@ from probes.tls.chain import CertificateInfo, read_certificate, read_chain
 from probes.tls.evidence import TlsEvidence
 from probes.tls.judging import judge_chain
 from probes.tls.rules import judge, when
+from probes.tls.stapling import Staple
+from probes.tls.stapling import ask as ask_staple
 
 __all__ = ["CertificateInfo", "TlsEvidence", "TlsProbe"]
 
@@ -40,6 +47,10 @@ class TlsProbe:
     name: ClassVar[str] = "tls"
     depends_on: ClassVar[tuple[str, ...]] = ("dns", "network")
     budget: ClassVar[float] = 0.4  # of --timeout
+
+    def __init__(self, public_roots: Path | None = None) -> None:
+        """`public_roots`: the PEM list of publicly trusted roots (Mozilla's, from certifi, unless told)."""
+        self.public_roots = public_roots or Path(certifi.where())
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         watch = Stopwatch()
@@ -68,7 +79,7 @@ class TlsProbe:
             if proxy else _Direct(addresses, target.port, step)
         )
         try:
-            await _observe(ev, opener, ctx, step)
+            await _observe(ev, opener, ctx, step, self.public_roots)
         except TunnelError as exc:
             ev.proxy_status = exc.status_line or None
             return self._skip(f"the proxy {ev.proxy} did not open a tunnel: {exc}", ev)
@@ -134,8 +145,23 @@ async def _gate(ctx: ProbeContext, proxy: str | None) -> str | None:
     return None
 
 
-async def _observe(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: float) -> None:
-    """The browser's handshake (a lenient one when it fails, to say what the server speaks), then the chain judged."""
+async def _observe(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: float, public_roots: Path) -> None:
+    """The browser's handshake (a lenient one when it fails, to say what the server speaks), then the chain judged.
+
+    The handshake asking for a stapled OCSP answer runs alongside the browser's, so on a
+    real network its round trips cost no wall time; it is dropped when the chain is not judged.
+    """
+    host = ctx.target.host
+    staple = asyncio.create_task(ask_staple(opener, host, ctx.time_left(step)))
+    try:
+        await _handshake_and_judge(ev, opener, ctx, step, public_roots, staple)
+    finally:
+        staple.cancel()
+        await asyncio.gather(staple, return_exceptions=True)
+
+
+async def _handshake_and_judge(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: float,
+                               public_roots: Path, staple: asyncio.Task[Staple]) -> None:
     host = ctx.target.host
     main = await handshake(*await opener(), browser_context(), host, step)
     if isinstance(opener, _Direct):
@@ -155,7 +181,7 @@ async def _observe(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: flo
         chain = chain or lenient.chain
     ev.certificates = read_chain(chain)
     if ev.certificates and main.failure is None:
-        await judge_chain(ev, chain, ctx, ctx.time_left(step))
+        await judge_chain(ev, chain, ctx, ctx.time_left(step), public_roots, lambda: staple)
 
 
 async def _look_direct(ev: TlsEvidence, direct: _Direct, step: float) -> None:

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 from probes.evidence import CertificateValidity, Finding
 from probes.tls.chain import CertificateInfo
 from probes.tls.inspection import InspectionMatch, match_issuer
+from probes.tls.lifetime import too_long
 from probes.tls.policy import Weakness, weak_keys, weak_signatures
 
 if TYPE_CHECKING:
     from probes.tls.probe import TlsEvidence
 
+_SOURCE_WORDS = {"stapled_ocsp": "stapled OCSP", "ocsp": "OCSP", "crl": "CRL"}
 _HIDING_BROWSERS = (
     "Chrome and Edge on Windows and macOS fetch a missing intermediate and hide the fault;"
     " Firefox, Chrome on Linux and Android, and most non-browser clients do not"
@@ -59,6 +61,9 @@ def judge(ev: TlsEvidence, now: datetime, warning_days: int, expected_issuers: l
         findings.append(_trust(ev))
     if ev.revocation == "revoked":
         findings.append(_revoked(ev))
+    lifetime = too_long(ev)
+    if lifetime is not None:
+        findings.append(lifetime)
     if ev.client_certificate_requested and not findings:
         pass  # an optional client certificate: the browser offers a picker, the page still loads
     return findings
@@ -198,7 +203,7 @@ def _revoked(ev: TlsEvidence) -> Finding:
     return Finding(
         id="tls.cert_revoked", severity="critical",
         summary=f"The certificate of {leaf.subject_common_name or ev.host} was revoked by its issuer{when_text}"
-                f" ({ev.revocation_source.upper() if ev.revocation_source else 'revocation check'}).",
+                f" ({_SOURCE_WORDS.get(ev.revocation_source or '', 'revocation check')}).",
         evidence=[f"serial {leaf.serial}, issued by {leaf.issuer}"] + ev.revocation_tried
         + ([f"reason: {ev.revocation_reason}"] if ev.revocation_reason else []),
         data={"source": ev.revocation_source, "serial": leaf.serial, "reason": ev.revocation_reason,

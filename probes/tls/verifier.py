@@ -53,6 +53,11 @@ def trust_anchors(ca_bundle: Path | None) -> tuple[x509.Certificate, ...]:
     return tuple(found.values())
 
 
+def read_store(path: Path) -> list[x509.Certificate]:
+    """The certificates of a PEM store file, in order (old roots' RFC 5280 quirks tolerated)."""
+    return _read_pem(path.read_bytes())
+
+
 def verify_path(
     leaf: x509.Certificate, sent: list[x509.Certificate], anchors: tuple[x509.Certificate, ...],
     at: datetime,

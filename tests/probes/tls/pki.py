@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -55,9 +56,10 @@ def authority(common_name: str, organization: str | None = None, parent: Issued 
 
 
 def leaf(issuer: Issued, host: str = "localhost", *, san: bool = True, key: PrivateKey | None = None,
-         ca_issuers: str | None = None, ocsp: str | None = None) -> Issued:
+         ca_issuers: str | None = None, ocsp: str | None = None, lifetime: timedelta | None = None) -> Issued:
+    """A server certificate for `host`; `lifetime` from notBefore to notAfter (61 days unless told)."""
     key = key or ec.generate_private_key(ec.SECP256R1())
-    builder = _base(name(host), issuer.cert.subject, key)
+    builder = _base(name(host), issuer.cert.subject, key, lifetime or timedelta(days=61))
     if san:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
     access = [
@@ -111,13 +113,28 @@ def rsa_key(bits: int = 2048) -> rsa.RSAPrivateKey:
         return rsa.generate_private_key(65537, bits)
 
 
-def _base(subject: x509.Name, issuer: x509.Name, key: PrivateKey) -> x509.CertificateBuilder:
+def _base(subject: x509.Name, issuer: x509.Name, key: PrivateKey,
+          lifetime: timedelta = timedelta(days=61)) -> x509.CertificateBuilder:
+    start = NOW - timedelta(days=1)
     return (
         x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=60))
+        .not_valid_before(start).not_valid_after(start + lifetime)
     )
 
 
 def _openssl(*args: str) -> None:
     subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+
+def ocsp_response(cert: Issued, issuer: Issued, status: ocsp.OCSPCertStatus, signer: Issued | None = None) -> bytes:
+    """A DER OCSP answer for `cert`, signed by `signer` (the issuer unless told), current for a day."""
+    signer = signer or issuer
+    revoked = status == ocsp.OCSPCertStatus.REVOKED
+    builder = ocsp.OCSPResponseBuilder().add_response(
+        cert=cert.cert, issuer=issuer.cert, algorithm=hashes.SHA1(), cert_status=status,
+        this_update=NOW - timedelta(minutes=5), next_update=NOW + timedelta(days=1),
+        revocation_time=NOW - timedelta(hours=1) if revoked else None,
+        revocation_reason=x509.ReasonFlags.key_compromise if revoked else None,
+    ).responder_id(ocsp.OCSPResponderEncoding.HASH, signer.cert)
+    return builder.sign(signer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
