@@ -16,6 +16,7 @@ import time
 import tomllib
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -235,9 +236,13 @@ def describe_offset(offset: float) -> str:
 
 def os_sync_commands(system: str | None = None) -> ClockSync | None:
     """This OS's clock-sync check and fix commands, from data/clock_sync.toml."""
-    table = tomllib.loads(_SYNC_DATA.read_text(encoding="utf-8"))
-    entry = table.get(system or platform.system())
+    entry = _sync_table().get(system or platform.system())
     if entry is None:
         return None
     return ClockSync(os=entry["name"], check=entry["check"], check_hint=entry.get("check_hint", ""),
                      fix=entry["fix"], fix_hint=entry.get("fix_hint", ""))
+
+
+@cache
+def _sync_table() -> dict[str, Any]:
+    return tomllib.loads(_SYNC_DATA.read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ import asyncio
 import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 
 from OpenSSL import SSL
 
@@ -34,7 +35,8 @@ class Staple:
 async def ask(opener: Callable[[], Awaitable[Streams]], host: str, timeout: float) -> Staple:
     """One handshake with status_request; the staple the server sent, if any, within `timeout` seconds."""
     seen: list[bytes] = []
-    conn = SSL.Connection(_context(seen), None)
+    conn = SSL.Connection(_context(), None)
+    conn.set_app_data(seen)
     if not _is_ip(host):
         conn.set_tlsext_host_name(host.rstrip(".").encode("idna"))
     conn.request_ocsp()
@@ -56,15 +58,20 @@ async def ask(opener: Callable[[], Awaitable[Streams]], host: str, timeout: floa
     return Staple(seen[0], f"stapled OCSP: the server stapled {len(seen[0])} bytes")
 
 
-def _context(seen: list[bytes]) -> SSL.Context:
-    """What the browser offers; the chain itself is judged elsewhere, so nothing is verified."""
+@cache
+def _context() -> SSL.Context:
+    """What the browser offers; the chain itself is judged elsewhere, so nothing is verified.
+
+    One per process (building one costs more than the handshake); each connection carries
+    the list its staple goes to.
+    """
     context = SSL.Context(SSL.TLS_CLIENT_METHOD)
     context.set_min_proto_version(SSL.TLS1_2_VERSION)
     context.set_cipher_list((BROWSER_CIPHERS + ":@SECLEVEL=0").encode())
     context.set_verify(SSL.VERIFY_NONE)
 
-    def stapled(_conn: SSL.Connection, data: bytes, _extra: object) -> bool:
-        seen.append(data)  # b"" when the server stapled nothing
+    def stapled(conn: SSL.Connection, data: bytes, _extra: object) -> bool:
+        conn.get_app_data().append(data)  # b"" when the server stapled nothing
         return True  # the handshake goes on whatever was stapled: the answer is judged afterwards
 
     context.set_ocsp_client_callback(stapled)

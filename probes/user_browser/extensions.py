@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from probes.user_browser.evidence import ExtensionInfo
@@ -36,15 +37,8 @@ class Catalog:
 
     @classmethod
     def load(cls, path: Path = DATA / "extensions.toml") -> Catalog:
-        with path.open("rb") as handle:
-            entries = tomllib.load(handle)["extension"]
-        chrome: dict[str, KnownExtension] = {}
-        firefox: dict[str, KnownExtension] = {}
-        for entry in entries:
-            known = KnownExtension(entry["name"], entry["why"], entry["source"])
-            chrome.update(dict.fromkeys(entry.get("chrome", []), known))
-            firefox.update(dict.fromkeys(entry.get("firefox", []), known))
-        return cls(chrome, firefox)
+        chrome, firefox = _read(path)
+        return cls(dict(chrome), dict(firefox))
 
     def plus(self, chrome: dict[str, KnownExtension] | None = None,
              firefox: dict[str, KnownExtension] | None = None) -> Catalog:
@@ -70,3 +64,17 @@ def describe(
         api = sorted(BLOCKING_APIS & perms)[0]
         flagged = f"may interfere: can block requests on every site ({api} with access to all sites)"
     return ExtensionInfo(id=ext_id, name=name or ext_id, version=version, flagged=flagged)
+
+
+@cache
+def _read(path: Path) -> tuple[dict[str, KnownExtension], dict[str, KnownExtension]]:
+    """The catalog file read once per process (a long-running exporter builds many probes)."""
+    with path.open("rb") as handle:
+        entries = tomllib.load(handle)["extension"]
+    chrome: dict[str, KnownExtension] = {}
+    firefox: dict[str, KnownExtension] = {}
+    for entry in entries:
+        known = KnownExtension(entry["name"], entry["why"], entry["source"])
+        chrome.update(dict.fromkeys(entry.get("chrome", []), known))
+        firefox.update(dict.fromkeys(entry.get("firefox", []), known))
+    return chrome, firefox
