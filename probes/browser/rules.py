@@ -117,6 +117,8 @@ def _navigation(ev: BrowserEvidence, portal_host: str, proxied: bool) -> list[Fi
         return [_finding("portal.redirect_loop", "critical", f"the login redirects in a loop ({error})",
                          [fact, *chain], {"url": url, "net_error": error, "hosts": ev.redirect_hosts,
                                           "requests": len(ev.redirect_chain)})]
+    if error in _net_errors()["could_not_check"]:
+        return []  # not a failure of any host: `unchecked` gives the reason
     if host and host != portal_host:
         return [_finding("sso.idp_unreachable", "critical",
                          f"the login was sent on to {host}, which the browser could not reach ({error})",
@@ -127,6 +129,21 @@ def _navigation(ev: BrowserEvidence, portal_host: str, proxied: bool) -> list[Fi
         return []
     return [_finding(cause, "critical", f"the browser could not load the login page: {error}", [fact],
                      {"source": "browser", "net_error": error, "url": url})]
+
+
+def unchecked(ev: BrowserEvidence, findings: list[Finding]) -> str | None:
+    """Why the page could not be judged: it did not load and no finding names a cause (else None).
+
+    A name listed as "could not check" gives its reason; one not listed at all says so. Either
+    way the probe is an error, which the verdict never counts as a pass.
+    """
+    if not ev.navigation_error or findings:
+        return None
+    where = f"the login page did not load: {ev.navigation_error} at {ev.navigation_error_url}"
+    why = _net_errors()["could_not_check"].get(ev.navigation_error)
+    if why is None and ev.navigation_error.startswith("net::ERR_"):
+        why = "a browser error this agent does not map to a cause"
+    return f"{where} ({why})" if why else where
 
 
 def _server_error(ev: BrowserEvidence, portal_host: str) -> Finding:
