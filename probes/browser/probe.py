@@ -24,6 +24,7 @@ from probes.evidence import Stopwatch, status_from
 from probes.web.artifacts import artifact_path, artifacts_wanted
 from probes.web.discovery import BrowserUnavailable
 from probes.web.har_redact import redact_or_remove
+from probes.web.insecure_form import read_form_target
 from probes.web.page_checks import (
     FORM_WAIT,
     NAVIGATION_TIMEOUT,
@@ -131,6 +132,7 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
     evidence.wording = find_wording(view.text)
     evidence.maintenance = maintenance_matches(view.text, ctx.config.profile)
     evidence.cookies.enabled, evidence.cookies.test_write = view.cookie_enabled, view.cookie_write
+    evidence.form_target = await read_form_target(page) if evidence.login_form else None
     _copy_events(events, evidence, page.url)
 
 

@@ -7,7 +7,9 @@ without one, the most specific reason seen is reported (maintenance, a server er
 a rejected browser, refused cookies, resources that failed, scripts that threw) and
 `browser.login_form_missing` only when none is seen; a form whose sign-in button a
 failed script left disabled counts as none. With a usable form, only what still
-degrades the login is reported, as a warning. A healthy page gives no finding.
+degrades the login is reported, as a warning, except a form the browser will not send
+(an https:// page posting to plain http://: `portal.insecure_login`, critical, predicted
+from the form's target since this probe submits nothing). A healthy page gives no finding.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from probes.evidence import Finding, Severity
 from probes.profile import Profile
 from probes.text.maintenance import MaintenanceMatch, find_maintenance, sentences
 from probes.text.maintenance_window import current_or_next, find_windows
+from probes.web.insecure_form import blocked_finding
 from probes.web.watch import host_of
 
 if TYPE_CHECKING:
@@ -78,6 +81,7 @@ def classify(
                                  {"failed": [f.model_dump() for f in ev.failed_requests if f.required],
                                   "hosts": sorted({f.host for f in ev.failed_requests if f.required}),
                                   "form_present": form}))
+    findings += _insecure_form(ev)
     if form:
         return findings
     said_js = ev.wording.get("enable_javascript")
@@ -144,6 +148,12 @@ def unchecked(ev: BrowserEvidence, findings: list[Finding]) -> str | None:
     if why is None and ev.navigation_error.startswith("net::ERR_"):
         why = "a browser error this agent does not map to a cause"
     return f"{where} ({why})" if why else where
+
+
+def _insecure_form(ev: BrowserEvidence) -> list[Finding]:
+    """A login form the browser will not send; a page served over plain http:// is the http probe's warning."""
+    target = ev.form_target
+    return [blocked_finding(target, "browser")] if target is not None and target.chromium_blocks else []
 
 
 def _server_error(ev: BrowserEvidence, portal_host: str) -> Finding:
