@@ -117,8 +117,8 @@ class _Merged:
     def add(self, probe: str, finding: Finding) -> None:
         self.probes.append(probe)
         self.evidence += [e for e in finding.evidence if e not in self.evidence]
-        if _severity(finding) == "critical" and self.finding.severity != "critical" or _seen_over_predicted(
-                finding, self.finding):
+        stronger = _severity(finding) == "critical" and self.finding.severity != "critical"
+        if stronger or _seen_over_predicted(finding, self.finding):
             self.finding = finding
             self.severity = "critical"
 
