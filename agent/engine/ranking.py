@@ -19,7 +19,7 @@ from typing import Any
 
 from agent.engine.causes import info
 from probes.base import ProbeResult
-from probes.evidence import Finding
+from probes.evidence import Finding, Severity
 from reports.models import Cause, Comparison
 
 SYMPTOM_FACTOR = 0.4  # a symptom's confidence, relative to what it would be as a root cause
@@ -111,15 +111,26 @@ class _Merged:
         self.probes = [probe]
         self.evidence = list(finding.evidence)
         self.explained_by: str | None = None
-        self.severity = finding.severity
+        self.severity = _severity(finding)
         self.confirmed = False  # a reference run elsewhere saw the same
 
     def add(self, probe: str, finding: Finding) -> None:
         self.probes.append(probe)
         self.evidence += [e for e in finding.evidence if e not in self.evidence]
-        if finding.severity == "critical" and self.finding.severity != "critical":
+        stronger = _severity(finding) == "critical" and self.finding.severity != "critical"
+        if stronger or _seen_over_predicted(finding, self.finding):
             self.finding = finding
             self.severity = "critical"
+
+
+def _severity(finding: Finding) -> Severity:
+    """A login form the browser refuses to send (seen, or predicted from its target) blocks the sign-in."""
+    return "critical" if finding.data.get("browser_blocked") in ("observed", "predicted") else finding.severity
+
+
+def _seen_over_predicted(new: Finding, old: Finding) -> bool:
+    """The browser seen stopping the sign-in is the better finding to report than the same predicted."""
+    return new.data.get("browser_blocked") == "observed" and old.data.get("browser_blocked") != "observed"
 
 
 def _matches(cause_id: str, patterns: Iterable[str]) -> bool:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from probes.evidence import Evidence
 from probes.text.maintenance import MaintenanceMatch
+from probes.web.insecure_form import FormTarget
 from probes.web.watch import FailedRequest
 
 
@@ -39,6 +40,8 @@ class BrowserEvidence(Evidence):
     wording: dict[str, str] = Field(default_factory=dict, description="unsupported / enable_javascript / "
                                     "enable_cookies -> the line of the page saying it")
     maintenance: list[MaintenanceMatch] = Field(default_factory=list)
+    form_target: FormTarget | None = Field(default=None, description="where the login form sends its fields, "
+                                           "and whether Chromium is expected to stop it (not submitted)")
     cookies: CookieCheck = Field(default_factory=CookieCheck)
     screenshot: str | None = None
     har: str | None = None

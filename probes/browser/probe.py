@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from probes.base import ProbeContext, ProbeResult
 from probes.browser.evidence import BrowserEvidence
-from probes.browser.rules import classify, maintenance_matches, summarize
+from probes.browser.rules import classify, maintenance_matches, summarize, unchecked
 from probes.evidence import Stopwatch, status_from
 from probes.web.artifacts import artifact_path, artifacts_wanted
 from probes.web.discovery import BrowserUnavailable
 from probes.web.har_redact import redact_or_remove
+from probes.web.insecure_form import read_form_target
 from probes.web.page_checks import (
     FORM_WAIT,
     NAVIGATION_TIMEOUT,
@@ -80,11 +81,8 @@ class BrowserProbe:
                                evidence=evidence, duration_ms=watch.ms())
         findings = classify(evidence, ctx.target.host, ctx.config.profile, ctx.now(),
                             proxied=ctx.proxy.for_url(ctx.target.url) is not None)
-        status = status_from(findings)
-        reason = None
-        if evidence.navigation_error and not findings:
-            status = "error"
-            reason = f"the login page did not load: {evidence.navigation_error} at {evidence.navigation_error_url}"
+        reason = unchecked(evidence, findings)
+        status = "error" if reason is not None else status_from(findings)
         return ProbeResult(name=self.name, status=status, summary=summarize(evidence), reason=reason,
                            evidence=evidence, findings=findings, duration_ms=watch.ms())
 
@@ -134,6 +132,7 @@ async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEv
     evidence.wording = find_wording(view.text)
     evidence.maintenance = maintenance_matches(view.text, ctx.config.profile)
     evidence.cookies.enabled, evidence.cookies.test_write = view.cookie_enabled, view.cookie_write
+    evidence.form_target = await read_form_target(page) if evidence.login_form else None
     _copy_events(events, evidence, page.url)
 
 

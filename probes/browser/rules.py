@@ -7,7 +7,9 @@ without one, the most specific reason seen is reported (maintenance, a server er
 a rejected browser, refused cookies, resources that failed, scripts that threw) and
 `browser.login_form_missing` only when none is seen; a form whose sign-in button a
 failed script left disabled counts as none. With a usable form, only what still
-degrades the login is reported, as a warning. A healthy page gives no finding.
+degrades the login is reported, as a warning, except a form the browser will not send
+(an https:// page posting to plain http://: `portal.insecure_login`, critical, predicted
+from the form's target since this probe submits nothing). A healthy page gives no finding.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from probes.evidence import Finding, Severity
 from probes.profile import Profile
 from probes.text.maintenance import MaintenanceMatch, find_maintenance, sentences
 from probes.text.maintenance_window import current_or_next, find_windows
+from probes.web.insecure_form import blocked_finding
 from probes.web.watch import host_of
 
 if TYPE_CHECKING:
@@ -78,6 +81,7 @@ def classify(
                                  {"failed": [f.model_dump() for f in ev.failed_requests if f.required],
                                   "hosts": sorted({f.host for f in ev.failed_requests if f.required}),
                                   "form_present": form}))
+    findings += _insecure_form(ev)
     if form:
         return findings
     said_js = ev.wording.get("enable_javascript")
@@ -117,6 +121,8 @@ def _navigation(ev: BrowserEvidence, portal_host: str, proxied: bool) -> list[Fi
         return [_finding("portal.redirect_loop", "critical", f"the login redirects in a loop ({error})",
                          [fact, *chain], {"url": url, "net_error": error, "hosts": ev.redirect_hosts,
                                           "requests": len(ev.redirect_chain)})]
+    if error in _net_errors()["could_not_check"]:
+        return []  # not a failure of any host: `unchecked` gives the reason
     if host and host != portal_host:
         return [_finding("sso.idp_unreachable", "critical",
                          f"the login was sent on to {host}, which the browser could not reach ({error})",
@@ -127,6 +133,27 @@ def _navigation(ev: BrowserEvidence, portal_host: str, proxied: bool) -> list[Fi
         return []
     return [_finding(cause, "critical", f"the browser could not load the login page: {error}", [fact],
                      {"source": "browser", "net_error": error, "url": url})]
+
+
+def unchecked(ev: BrowserEvidence, findings: list[Finding]) -> str | None:
+    """Why the page could not be judged: it did not load and no finding names a cause (else None).
+
+    A name listed as "could not check" gives its reason; one not listed at all says so. Either
+    way the probe is an error, which the verdict never counts as a pass.
+    """
+    if not ev.navigation_error or findings:
+        return None
+    where = f"the login page did not load: {ev.navigation_error} at {ev.navigation_error_url}"
+    why = _net_errors()["could_not_check"].get(ev.navigation_error)
+    if why is None and ev.navigation_error.startswith("net::ERR_"):
+        why = "a browser error this agent does not map to a cause"
+    return f"{where} ({why})" if why else where
+
+
+def _insecure_form(ev: BrowserEvidence) -> list[Finding]:
+    """A login form the browser will not send; a page served over plain http:// is the http probe's warning."""
+    target = ev.form_target
+    return [blocked_finding(target, "browser")] if target is not None and target.chromium_blocks else []
 
 
 def _server_error(ev: BrowserEvidence, portal_host: str) -> Finding:

@@ -5,19 +5,18 @@ a page saying it is down for maintenance now, is maintenance; any other 5xx is a
 outage; 403/404/410/451 mean the address is wrong or this workstation is refused;
 maintenance announced on an otherwise working page is a warning, and so is a login form
 served over, or posting its password to, plain `http://` (loopback excepted: browsers
-count it as a secure context).
+count it as a secure context); a form on an https:// page posting to http:// is flagged
+as one the browser will refuse to send, which the ranking makes critical.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from probes.evidence import Finding
-from probes.target import is_ip
+from probes.web.insecure_form import WARNING_RULE, chromium_blocks, plain_http
 
 if TYPE_CHECKING:
     from probes.http.evidence import HttpEvidence
@@ -78,25 +77,18 @@ def insecure_login(evidence: HttpEvidence) -> list[Finding]:
     if not evidence.has_password_field:
         return []
     facts = []
-    if _plain_http(page):
+    if plain_http(page):
         facts.append(f"the login page {page} is served over plain http://")
-    if action and action != page and _plain_http(action):
+    if action and action != page and plain_http(action):
         facts.append(f"the login form sends the password to {action}")
     if not facts:
         return []
-    return [Finding(
-        id="portal.insecure_login", severity="warning",
-        summary=f"the password would travel unencrypted: {facts[-1]}", evidence=facts,
-        data={"source": "http", "url": page, "form_action": action},
-    )]
-
-
-def _plain_http(url: str) -> bool:
-    """An http:// URL whose host is not loopback (which browsers treat as a secure context)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    loopback = host == "localhost" or host.endswith(".localhost") or (is_ip(host) and ip_address(host).is_loopback)
-    return parts.scheme == "http" and not loopback
+    summary = f"the password would travel unencrypted: {facts[-1]}"
+    data: dict[str, Any] = {"source": "http", "url": page, "form_action": action}
+    if action and chromium_blocks(page, action):
+        facts.append(f"predicted from the form's target, not submitted: {WARNING_RULE}")
+        data["browser_blocked"] = "predicted"  # the ranking makes it critical: the browser stops the sign-in
+    return [Finding(id="portal.insecure_login", severity="warning", summary=summary, evidence=facts, data=data)]
 
 
 def no_answer(url: str, waited: float, partial: bool = False) -> Finding:

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from probes.evidence import Evidence
+from probes.web.insecure_form import FormTarget
 
 
 class LoginEvidence(Evidence):
@@ -14,13 +15,15 @@ class LoginEvidence(Evidence):
     browser: dict[str, str] = Field(default_factory=dict)
     url: str = ""
     outcome: str | None = Field(default=None, description="success | mfa | invalid_credentials | locked | "
-                                "password_expired | rejected | unknown")
+                                "password_expired | rejected | unknown | insecure_form_blocked")
     form_after: bool | None = Field(default=None, description="the password field was still there after submitting")
     message: str | None = Field(default=None, description="the portal's words that decided the outcome")
     matched: str | None = Field(default=None, description="the wording (pattern or profile phrase) that matched")
     form: dict[str, str] = Field(default_factory=dict, description="how each field was found")
     steps: list[str] = Field(default_factory=list)
     final_url: str | None = None
+    form_target: FormTarget | None = Field(default=None, description="where the form sent the fields, and "
+                                           "whether Chromium stopped it (observed)")
     final_host: str | None = None
     error_text: list[str] = Field(default_factory=list, description="exact messages the portal showed")
     screenshot: str | None = None

@@ -3,11 +3,12 @@
 Runs only with credentials (from the environment or a file, never the command line),
 in the run's browser with a context of its own. The answer is read from the text the
 attempt made appear (`account_messages`): a locked account, an expired password and
-wrong credentials are causes; a second-factor prompt and a signed-in page are a pass
-(the password was accepted); anything else is quoted as it stands. The credentials
-never reach the evidence, the file names or the HAR, and both fields are masked in
-the screenshot. After a successful sign-in no screenshot is taken: the page may show
-patient data.
+wrong credentials are causes, and so is a form Chromium refuses to send (an https://
+page posting to plain http://: its "not secure" warning is seen); a second-factor
+prompt and a signed-in page are a pass (the password was accepted); anything else is
+quoted as it stands. The credentials never reach the evidence, the file names or the
+HAR, and both fields are masked in the screenshot. After a successful sign-in no
+screenshot is taken: the page may show patient data.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from probes.text.account_messages import Verdict, classify_lines, new_lines
 from probes.web.artifacts import artifact_path, artifacts_wanted
 from probes.web.discovery import BrowserUnavailable
 from probes.web.har_redact import REDACTED, redact_or_remove
+from probes.web.insecure_form import blocked_finding, observe_submit, read_form_target
 from probes.web.page_checks import (
     FORM_WAIT,
     NAVIGATION_TIMEOUT,
@@ -84,6 +86,10 @@ class LoginProbe:
 
 async def _result(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch) -> ProbeResult:
     outcome, quote = evidence.outcome, evidence.message
+    if outcome == "insecure_form_blocked" and evidence.form_target is not None:
+        finding = blocked_finding(evidence.form_target, "login")
+        return ProbeResult(name="login", status="fail", summary=finding.summary, evidence=evidence,
+                           findings=[finding], duration_ms=watch.ms())
     said = f": \u201c{quote}\u201d" if quote else ""
     if outcome is None:
         prior = await ctx.result("browser")
@@ -149,6 +155,7 @@ async def _attempt(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch)
         password = credentials.password.get_secret_value()
         first_password = password if fields.password else None
         quiet = NetworkQuiet(page)
+        target = await read_form_target(page)
         evidence.steps.append(await fill_and_submit(fields, credentials.username, first_password))
         if fields.password is None:  # identifier-first: the password is asked on the next page
             await wait_for_form(page, wait_for(ctx, FORM_WAIT), quiet)
@@ -156,12 +163,17 @@ async def _attempt(ctx: ProbeContext, evidence: LoginEvidence, watch: Stopwatch)
             if second is not None and second.password is not None:
                 before = (await read_view(page)).text
                 quiet = NetworkQuiet(page)
+                target = await read_form_target(page) or target
                 second.username = None  # given on the first step
                 evidence.steps.append(await fill_and_submit(second, None, password))
         answer_wait = wait_for(ctx, RESULT_WAIT)
         verdict, view = await _await_answer(page, before, dialogs, profile, quiet, answer_wait)
         evidence.timings_ms["answer"] = watch.ms()
         _decide(evidence, verdict, view, page.url, ctx.target.url, before, dialogs)
+        if target is not None:
+            await observe_submit(page, target)
+            evidence.form_target = target
+            evidence.outcome = "insecure_form_blocked" if target.observed else evidence.outcome
         if evidence.outcome != "success":
             evidence.screenshot = await _screenshot(ctx, page)
     finally:
