@@ -52,7 +52,7 @@ async def browser(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bro
     folder = tmp_path_factory.mktemp("trust")
     ctx = context("https://portal.test/", folder, ca_bundle=CA.write_bundle(folder / "bundle.pem"))
     async with ctx.resources:
-        home = await bundle_home(ctx)
+        home = await bundle_home(ctx.resources, ctx.config.ca_bundle, 10.0)
         playwright = await async_playwright().start()
         info = find_browser()
         launched = await playwright.chromium.launch(executable_path=info.path, args=[*BASE_ARGS, NAMES], headless=True,
