@@ -63,10 +63,12 @@ async def _diagnose(options: argparse.Namespace, began: float) -> int:
         from pathlib import Path
 
         from probes.resources import RunResources
-        from probes.web.driver import let_start
-        from probes.web.session import LaunchPlan, start_launch
+        from probes.web.driver import let_start, spawn_driver, stop_driver
 
         resources = RunResources()  # closed below whatever happens: the browser never outlives the run
+        resources.driver_started(spawn_driver, stop_driver)  # first: the Node.js driver is the longest to boot
+        from probes.web.session import LaunchPlan, start_launch
+
         bundle = Path(options.ca_bundle) if options.ca_bundle else None
         start_launch(resources, LaunchPlan.make(options.browser, bundle, bool(options.dns_server)))
         await let_start()

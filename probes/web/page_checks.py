@@ -117,13 +117,18 @@ async def _evaluate(frame: Frame, script: str) -> Any:
 async def read_view(page: Page) -> PageView:
     """The page as it is now, every frame read concurrently."""
     frames = list(page.frames)
-    views = await asyncio.gather(*(_evaluate(f, _FRAME_JS) for f in frames))
-    cookie = await _evaluate(page.main_frame, _COOKIE_JS) if page.url.startswith(("http:", "https:")) else None
+    web_page = page.url.startswith(("http:", "https:"))  # an error page has no cookies to try
+    *views, cookie = await asyncio.gather(*(_evaluate(f, _FRAME_JS) for f in frames),
+                                          _evaluate(page.main_frame, _COOKIE_JS) if web_page else _nothing())
     return PageView(
         frames=[FrameView(url=f.url, **v) for f, v in zip(frames, views, strict=True) if isinstance(v, dict)],
         cookie_enabled=cookie.get("enabled") if isinstance(cookie, dict) else None,
         cookie_write=cookie.get("write") if isinstance(cookie, dict) else None,
     )
+
+
+async def _nothing() -> None:
+    return None
 
 
 class PasswordWatch:
