@@ -5,7 +5,7 @@ steps, one line for the symptoms the root cause explains, and where the report a
 bundle went. Probe rows and evidence come with `details=True` (`--details`), printed
 before the answer so the answer stays on the last screen. Remote text goes through
 `sanitize.clean`; errno values, exception names and certificate names stay in the
-evidence. Off a terminal, `one_line` is all a log or a scheduler gets.
+evidence. Off a terminal, `reports.log_line` is all a log or a scheduler gets.
 """
 
 from __future__ import annotations
@@ -122,12 +122,3 @@ def _plain(reason: str) -> str:
     """A probe's reason without the exception's class name in front (that belongs to the evidence)."""
     head, sep, rest = reason.partition(": ")
     return clean(rest if sep and head.replace(".", "").isidentifier() and head[:1].isupper() else reason)
-
-
-def one_line(report: Report, written: dict[str, str]) -> str:
-    """`CRITICAL tls.cert_expired https://… 2.1s report=… bundle=…`: a run as one log line."""
-    roots = [c for c in report.causes if c.explained_by is None]
-    cause = roots[0].id if roots else ("-" if report.status != "unknown" else "unchecked")
-    files = " ".join(f"{label.lower()}={path}" for label, path in written.items())
-    target = report.target.url or report.target.input
-    return clean(f"{report.status.upper()} {cause} {target} {report.duration_ms / 1000:.1f}s {files}").rstrip()

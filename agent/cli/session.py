@@ -11,24 +11,29 @@ import os
 import sys
 import time
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING, TextIO
 
 from agent.cli import signals
 from agent.cli.message import with_message
 from agent.cli.options import Run
-from agent.cli.progress import Progress
 from agent.engine.diagnosis import diagnose
 from agent.engine.registry import select
 from probes.resources import RunResources
-from reports import bundle, json_report, text
+from reports import bundle, json_report
+from reports.log_line import one_line
 from reports.models import Bundle, Report
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from agent.engine.runner import Observer
+
+_TERMINAL_VARIABLES = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "FORCE_TERMINAL")  # rich's own
 DEADLINE_GRACE = 0.8  # seconds past --timeout a webhook may still take (the run ends by --timeout + 1 s)
 
 
 async def _diagnose_until_signalled(
-    run: Run, progress: Progress, resources: RunResources | None, began: float | None
+    run: Run, progress: Observer | None, resources: RunResources | None, began: float | None
 ) -> Report:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -55,9 +60,14 @@ async def execute(run: Run, resources: RunResources | None = None, began: float 
     `resources` is handed to the run as it is (a Playwright driver already starting).
     """
     json_to_stdout = run.json_path == "-" or run.stdout_format != "text"
-    human = Console(stderr=json_to_stdout, highlight=False)
-    with Progress(human, select(run.only, run.skip)) as progress:
-        report = await _diagnose_until_signalled(run, progress, resources, began)
+    human = _console(json_to_stdout, run)
+    if human is not None:
+        from agent.cli.progress import Progress
+
+        with Progress(human, select(run.only, run.skip)) as progress:
+            report = await _diagnose_until_signalled(run, progress, resources, began)
+    else:
+        report = await _diagnose_until_signalled(run, None, resources, began)
     report = report.model_copy(update={"run_id": run.run_id})
     if run.message:
         report = with_message(report, run.message)
@@ -73,13 +83,18 @@ async def execute(run: Run, resources: RunResources | None = None, began: float 
         from agent.cli.report_cmd import render
 
         sys.stdout.write(render(report, run.stdout_format, secrets=run.secrets))
-    elif human.is_terminal:
+    elif human is not None and human.is_terminal:
+        from reports import text
+
         text.render(report, human, details=run.details, written=written, note=run.note)
     else:
-        if run.details:
+        if human is not None and run.details:
+            from reports import text
+
             text.render(report, human, details=True, written=written, note=run.note)
-        human.print(text.one_line(report, written), soft_wrap=True, markup=False, highlight=False)
-    if run.stdout_format == "text" and report.comparison is not None:
+        stream = sys.stderr if json_to_stdout else sys.stdout
+        stream.write(one_line(report, written) + "\n")
+    if run.stdout_format == "text" and report.comparison is not None and human is not None:
         from agent.cli.compare import render as render_comparison
 
         render_comparison(report.comparison, human)
@@ -91,6 +106,27 @@ async def execute(run: Run, resources: RunResources | None = None, began: float 
         left = None if began is None else began + run.config.timeout + DEADLINE_GRACE - time.monotonic()
         after_run(report, run.history, run.webhook, left)
     return report.exit_code
+
+
+def _console(to_stderr: bool, run: Run) -> Console | None:
+    """The terminal renderer, or None when a run prints only its one line (off a terminal, no details).
+
+    Off a terminal nothing is drawn, so a scheduled run does not load the renderer at all.
+    """
+    stream = sys.stderr if to_stderr else sys.stdout
+    forced = any(os.environ.get(name) is not None for name in _TERMINAL_VARIABLES)
+    if not (forced or run.details or run.reference is not None or _is_terminal(stream)):
+        return None
+    from rich.console import Console
+
+    return Console(stderr=to_stderr, highlight=False)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _write(report: Report, run: Run) -> dict[str, str]:

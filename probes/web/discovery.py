@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import plistlib
 import re
 import sys
 import tomllib
@@ -154,6 +153,8 @@ def version_from_files(path: str, platform: str = sys.platform) -> str | None:
         versions = [m.group(0) for n in names if (m := _VERSION.fullmatch(n.removesuffix(".manifest")))]
         return max(versions, key=lambda v: tuple(int(x) for x in v.split(".")), default=None)
     if platform == "darwin":
+        import plistlib  # macOS only
+
         plist = exe.parent.parent / "Info.plist"
         try:
             with plist.open("rb") as handle:
