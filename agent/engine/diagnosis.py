@@ -62,7 +62,9 @@ async def diagnose(
     if {"browser", "login"} & set(names) and ctx.resources.lent_browser is None and ctx.resources.launch is None:
         from probes.web.session import LaunchPlan, start_launch
 
-        start_launch(ctx.resources, LaunchPlan.of(ctx))  # the slowest step: the browser starts while the probes load
+        plan = LaunchPlan.of(ctx)
+        if not (plan.pac_url and config.dns_servers):  # that one waits for the portal's address (get_browser)
+            start_launch(ctx.resources, plan)  # the slowest step: the browser starts while the probes load
     probes, unloadable = [], {}
     for name in names:
         try:

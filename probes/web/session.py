@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +72,9 @@ class LaunchPlan:
     ca_bundle: Path | None
     through_relay: bool  # names resolved by the run's resolvers (`--dns-server`), through `ResolvingRelay`
     pac_url: str | None = None
+    # with a PAC and `--dns-server`: the portal's address from the run's resolvers, as Chromium's own mapping
+    # (the relay cannot stand in front of Chromium's PAC); known only once the dns probe answered
+    pinned: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @classmethod
     def make(cls, browser: str | None, ca_bundle: Path | None, dns_servers: bool,
@@ -110,12 +113,25 @@ async def get_browser(ctx: ProbeContext) -> BrowserSession:
     if resources.launch is not None and resources.launch_plan != plan:
         await _give_up(resources)  # launched before the proxy settings were read, and they name a PAC
     if resources.launch is None:
+        if plan.pac_url and ctx.config.dns_servers:
+            plan = replace(plan, pinned=await _portal_pin(ctx))
         start_launch(resources, plan, ctx.time_left(CERTUTIL_WAIT))
     if resources.relay is not None:
         from probes.web.resolving import run_resolver  # the run's resolvers: loaded once the agent is
 
         resources.relay.bind(run_resolver(ctx), ctx.answer_wait())
     return await asyncio.shield(resources.launch)  # type: ignore[arg-type]
+
+
+async def _portal_pin(ctx: ProbeContext) -> tuple[tuple[str, str], ...]:
+    """`(portal, address)` from the run's resolvers (`~NOTFOUND` when they gave none), for Chromium's own mapping."""
+    from probes.web.resolving import portal_addresses
+
+    addresses = await portal_addresses(ctx)
+    if addresses is None:
+        return ()
+    address = addresses[0] if addresses else "~NOTFOUND"
+    return ((ctx.target.host, f"[{address}]" if ":" in address else address),)
 
 
 async def launch_shared(choice: str | None = None, args: Sequence[str] = BASE_ARGS) -> BrowserSession:
@@ -145,6 +161,8 @@ async def _launch_planned(resources: RunResources, plan: LaunchPlan, relay: Reso
         args.append(relay.proxy_flag)
     if plan.pac_url:
         args.append(f"--proxy-pac-url={plan.pac_url}")
+    if plan.pinned:
+        args.append("--host-resolver-rules=" + ", ".join(f"MAP {host} {address}" for host, address in plan.pinned))
     try:
         home = await bundle_home(resources, plan.ca_bundle, wait)
     except TrustUnavailable as exc:

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 import pytest
 
 from agent.engine.diagnosis import diagnose
+from demo.dns_server import DnsServer
 from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
 from probes.base import RunConfig
+from probes.browser.evidence import BrowserEvidence
 from probes.http.evidence import HttpEvidence
 from probes.net.pac import parse_answer
 from probes.net.proxy_settings import ProxySettings
@@ -21,6 +23,7 @@ from probes.proxy.evidence import ProxyEvidence
 from probes.status_page.evidence import StatusPageEvidence
 from probes.target import Target
 from reports.models import Report
+from tests.probes.browser_support import needs_chromium
 
 PORTAL = "localhost"  # resolvable without DNS, so the network probe can also connect direct
 PAC = """function FindProxyForURL(url, host) {
@@ -154,3 +157,18 @@ def test_wpad_reads_the_search_domains(tmp_path: pytest.TempPathFactory) -> None
     conf = Path(str(tmp_path)) / "resolv.conf"
     conf.write_text("nameserver 10.0.0.1\nsearch clinic.example.org lan\n", encoding="utf-8")
     assert "clinic.example.org" in workstation_domains(conf)
+
+
+@needs_chromium
+async def test_with_a_pac_the_browser_still_reaches_the_portal_at_the_named_resolvers_address(portal: WebServer) -> None:
+    """Chromium runs the PAC itself, so its names cannot go through the relay: the portal is mapped for it."""
+    direct = WebServer({"/proxy.pac": Page('function FindProxyForURL(url, host) { return "DIRECT"; }',
+                                           content_type="application/x-ns-proxy-autoconfig")})
+    with DnsServer({"portal.test": ["127.0.0.1"]}) as dns, direct as pac:
+        settings = ProxySettings(pac_url=pac.url("/proxy.pac"), source="system", detail="test PAC setting")
+        config = RunConfig(dns_servers=[dns.address], captive_check_url=None, timeout=15)
+        report = await diagnose(Target.parse(portal.url("/login", host="portal.test")), config,
+                                only={"dns", "network", "browser"}, proxy=settings)
+    browser = next(p for p in report.probes if p.name == "browser")
+    assert browser.status == "pass", browser.summary
+    assert isinstance(browser.evidence, BrowserEvidence) and browser.evidence.final_host == "portal.test"
