@@ -91,8 +91,8 @@ class ResolvingRelay:
                 return
             writer.write(_REPLY_OK)
             await _relay((reader, writer), upstream)
-        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
-            return  # the browser names what it saw; nothing of the run depends on a broken relay
+        except Exception:  # noqa: BLE001 - a broken connection or lookup: the browser names what it saw
+            return
         finally:
             self._streams.discard(writer)
             writer.close()
