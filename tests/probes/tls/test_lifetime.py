@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,22 +19,9 @@ from probes.target import Target
 from probes.tls.chain import read_certificate
 from probes.tls.lifetime import overrun
 from probes.tls.probe import TlsProbe
-from tests.probes.tls.pki import Issued, authority, leaf, name, server_context
+from tests.probes.tls.pki import Issued, leaf, name, server_context
 
 HOST = "localhost"
-
-
-@pytest.fixture(scope="module")
-def root() -> Issued:
-    return authority("Lifetime Test Root CA", "Lifetime Test CA")
-
-
-@pytest.fixture
-def servers() -> Iterator[list[WebServer]]:
-    started: list[WebServer] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 async def probe(servers: list[WebServer], chain: list[Issued], root: Issued, tmp_path: Path,

@@ -8,7 +8,7 @@ installed one, so Chromium's lifetime limit does not apply under it, nor does th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,35 +16,14 @@ import pytest
 import pytest_asyncio
 from cryptography.x509 import ocsp
 
-from probes.base import ProbeResult
-from probes.browser.probe import BrowserProbe
-from probes.dns.evidence import DnsEvidence
-from probes.tls.probe import TlsProbe
 from probes.web.session import BrowserSession, get_browser
 from tests.probes.browser_support import context, needs_chromium
-from tests.probes.tls.pki import Issued, authority, leaf, ocsp_response, rsa_key
+from tests.probes.tls.pki import Issued, leaf, ocsp_response
+from tests.probes.tls.runs import HOST, tls_then_browser
 from tests.probes.tls.stapling_server import StaplingServer
 
 pytestmark = [needs_chromium, pytest.mark.asyncio(loop_scope="module")]
-HOST = "localhost"
 NOWHERE = "http://127.0.0.1:9/ocsp"
-
-
-@pytest.fixture(scope="module")
-def root() -> Issued:
-    return authority("Stapling Workstation Root", "Clinic IT", key=rsa_key())
-
-
-@pytest.fixture(scope="module")
-def issuing(root: Issued) -> Issued:
-    return authority("Stapling Workstation Issuing CA", "Clinic IT", parent=root)
-
-
-@pytest.fixture(scope="module")
-def bundle(root: Issued, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("trust") / "bundle.pem"
-    path.write_bytes(root.pem())
-    return path
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -54,36 +33,18 @@ async def run_browser(bundle: Path, tmp_path_factory: pytest.TempPathFactory) ->
         yield await get_browser(ctx)
 
 
-@pytest.fixture
-def started() -> Iterator[list[StaplingServer]]:
-    servers: list[StaplingServer] = []
-    yield servers
-    for server in servers:
-        server.stop()
-
-
-async def both(server: StaplingServer, bundle: Path, session: BrowserSession, tmp_path: Path) -> tuple[ProbeResult, ...]:
-    ctx = context(server.url("/login", host=HOST), tmp_path, session, ca_bundle=bundle, timeout=15)
-    ctx.provide(ProbeResult(name="dns", status="pass",
-                            evidence=DnsEvidence(host=HOST, mode="system", addresses=["127.0.0.1"])))
-    async with ctx.resources:
-        tls = await TlsProbe().run(ctx)
-        browser = await BrowserProbe().run(ctx)
-    return tls, browser
-
-
 @pytest.mark.parametrize(("status", "net_error", "causes"), [
     (ocsp.OCSPCertStatus.REVOKED, "net::ERR_CERT_REVOKED", ["tls.cert_revoked"]),
     (ocsp.OCSPCertStatus.GOOD, None, []),
 ], ids=["revoked", "good"])
 async def test_chromium_honours_the_staple_as_the_tls_probe_does(
-    run_browser: BrowserSession, issuing: Issued, bundle: Path, started: list[StaplingServer], tmp_path: Path,
+    run_browser: BrowserSession, issuing: Issued, bundle: Path, servers: list[StaplingServer], tmp_path: Path,
     status: ocsp.OCSPCertStatus, net_error: str | None, causes: list[str],
 ) -> None:
     cert = leaf(issuing, ocsp=NOWHERE)
     server = StaplingServer([cert, issuing], ocsp_response(cert, issuing, status)).start()
-    started.append(server)
-    tls, browser = await both(server, bundle, run_browser, tmp_path)
+    servers.append(server)
+    tls, browser = await tls_then_browser(server.url("/login", host=HOST), bundle, run_browser, tmp_path)
     assert [f.id for f in tls.findings] == causes, tls.summary
     assert tls.evidence.revocation_source == "stapled_ocsp"
     assert server.asked >= 2  # the tls probe's staple handshake, and the browser's own
@@ -92,10 +53,10 @@ async def test_chromium_honours_the_staple_as_the_tls_probe_does(
 
 
 async def test_a_long_lived_leaf_under_a_bundle_root_loads_in_chromium(
-    run_browser: BrowserSession, issuing: Issued, bundle: Path, started: list[StaplingServer], tmp_path: Path,
+    run_browser: BrowserSession, issuing: Issued, bundle: Path, servers: list[StaplingServer], tmp_path: Path,
 ) -> None:
     server = StaplingServer([leaf(issuing, lifetime=timedelta(days=800)), issuing]).start()
-    started.append(server)
-    tls, browser = await both(server, bundle, run_browser, tmp_path)
+    servers.append(server)
+    tls, browser = await tls_then_browser(server.url("/login", host=HOST), bundle, run_browser, tmp_path)
     assert tls.findings == [] and tls.evidence.trust_anchor_store == "ca_bundle", tls.summary
     assert browser.status == "pass" and browser.evidence.navigation_error is None, browser.summary

@@ -8,7 +8,7 @@ and runs the tls and browser probes against it.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,29 +19,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from demo.web import WebServer
-from probes.base import ProbeResult
-from probes.browser.probe import BrowserProbe
-from probes.dns.evidence import DnsEvidence
-from probes.tls.probe import TlsProbe
 from probes.web.session import BrowserSession, get_browser
 from probes.web.trust import browser_env
 from tests.probes.browser_support import context, descendants, needs_chromium, portal_routes
-from tests.probes.tls.pki import NOW, Issued, authority, leaf, name, rsa_key, server_context
+from tests.probes.tls.pki import NOW, Issued, leaf, name, server_context
+from tests.probes.tls.runs import HOST, tls_then_browser
 
 pytestmark = [needs_chromium, pytest.mark.asyncio(loop_scope="module")]
-HOST = "localhost"
-
-
-@pytest.fixture(scope="module")
-def root() -> Issued:
-    return authority("Workstation Trusted Root", "Clinic IT", key=rsa_key())
-
-
-@pytest.fixture(scope="module")
-def bundle(root: Issued, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("trust") / "bundle.pem"
-    path.write_bytes(root.pem())
-    return path
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -55,14 +39,6 @@ async def run_browser(bundle: Path, tmp_path_factory: pytest.TempPathFactory) ->
         yield session
     assert not any(p for p in descendants() if "chrom" in p[1])
     assert not any(h.exists() for h in homes)  # the throwaway database went with the run
-
-
-@pytest.fixture
-def servers() -> Iterator[list[WebServer]]:
-    started: list[WebServer] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def expired(issuer: Issued) -> Issued:
@@ -85,17 +61,6 @@ def self_signed() -> Issued:
     return Issued(cert, key)
 
 
-async def both(server: WebServer, bundle: Path, session: BrowserSession, tmp_path: Path) -> tuple[ProbeResult, ...]:
-    """The tls probe, then the browser probe (which reads it), for the server's login page."""
-    ctx = context(server.url("/login", host=HOST), tmp_path, session, ca_bundle=bundle, timeout=15)
-    ctx.provide(ProbeResult(name="dns", status="pass",
-                            evidence=DnsEvidence(host=HOST, mode="system", addresses=["127.0.0.1"])))
-    async with ctx.resources:
-        tls = await TlsProbe().run(ctx)
-        browser = await BrowserProbe().run(ctx)
-    return tls, browser
-
-
 def serve(servers: list[WebServer], chain: list[Issued]) -> WebServer:
     server = WebServer(portal_routes(), ssl_context=server_context(chain)).start()
     servers.append(server)
@@ -113,7 +78,7 @@ async def test_the_browser_error_agrees_with_the_tls_probe(
     make, net_error: str, cause: str,  # noqa: ANN001 - a certificate factory
 ) -> None:
     server = serve(servers, make(root))
-    tls, browser = await both(server, bundle, run_browser, tmp_path)
+    tls, browser = await tls_then_browser(server.url("/login", host=HOST), bundle, run_browser, tmp_path)
     assert [f.id for f in tls.findings][:1] == [cause], tls.summary
     assert browser.evidence.navigation_error == net_error, browser.summary
     assert [f.id for f in browser.findings] == [cause]
@@ -124,7 +89,7 @@ async def test_a_certificate_the_bundle_trusts_loads(
     run_browser: BrowserSession, root: Issued, bundle: Path, servers: list[WebServer], tmp_path: Path
 ) -> None:
     server = serve(servers, [leaf(root)])
-    tls, browser = await both(server, bundle, run_browser, tmp_path)
+    tls, browser = await tls_then_browser(server.url("/login", host=HOST), bundle, run_browser, tmp_path)
     assert tls.findings == [] and tls.status == "pass", tls.summary
     assert browser.status == "pass", browser.summary
     assert browser.evidence.login_form == "password"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -13,32 +11,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.x509 import ocsp
 
 from demo.web import Page, WebServer
-from probes.base import ProbeContext, ProbeResult, RunConfig
-from probes.dns.evidence import DnsEvidence
-from probes.net.proxy_settings import ProxySettings
-from probes.target import Target
-from probes.tls.probe import TlsProbe
+from probes.base import ProbeResult
 from tests.probes.tls.pki import Issued, authority, leaf, legacy_leaf, rsa_key, server_context
-
-HOST = "localhost"
-
-
-@pytest.fixture(scope="module")
-def root() -> Issued:
-    return authority("Loopback Test Root CA", "Loopback Test CA")
-
-
-@pytest.fixture(scope="module")
-def issuing(root: Issued) -> Issued:
-    return authority("Loopback Issuing CA 1", "Loopback Issuing Org", parent=root)
-
-
-@pytest.fixture
-def servers() -> Iterator[list[WebServer]]:
-    started: list[WebServer] = []
-    yield started
-    for server in started:
-        server.stop()
+from tests.probes.tls.runs import tls_probe
 
 
 def serve(servers: list[WebServer], context: ssl.SSLContext | None, routes: dict[str, Page] | None = None) -> WebServer:
@@ -47,25 +22,13 @@ def serve(servers: list[WebServer], context: ssl.SSLContext | None, routes: dict
     return server
 
 
-async def probe(port: int, tmp_path: Path, *trusted: Issued) -> ProbeResult:
-    bundle = tmp_path / "bundle.pem"
-    bundle.write_bytes(b"".join(c.pem() for c in trusted))
-    ctx = ProbeContext(Target.parse(f"https://{HOST}:{port}/login"), RunConfig(ca_bundle=bundle, timeout=10),
-                       proxy=ProxySettings())
-    ctx.provide(ProbeResult(name="dns", status="pass",
-                            evidence=DnsEvidence(host=HOST, mode="dns_servers", addresses=["127.0.0.1"])))
-    result = await TlsProbe().run(ctx)
-    assert result.status != "error", result.reason
-    return result
-
-
 def ids(result: ProbeResult) -> list[str]:
     return [f.id for f in result.findings]
 
 
 async def test_leaf_without_subject_alt_name_is_a_name_mismatch(root, servers, tmp_path) -> None:
     server = serve(servers, server_context([leaf(root, san=False)]))
-    result = await probe(server.port, tmp_path, root)
+    result = await tls_probe(server.port, tmp_path, root)
     assert ids(result) == ["tls.hostname_mismatch"]
     assert result.findings[0].data["has_san"] is False and "subjectAltName" in result.findings[0].summary
 
@@ -74,33 +37,33 @@ async def test_leaf_without_subject_alt_name_is_a_name_mismatch(root, servers, t
 async def test_weak_signature(servers, tmp_path, digest: str) -> None:
     rsa_root = authority("Legacy Root", "Legacy", key=rsa_key())
     server = serve(servers, server_context([legacy_leaf(rsa_root, digest)]))
-    result = await probe(server.port, tmp_path, rsa_root)
+    result = await tls_probe(server.port, tmp_path, rsa_root)
     assert ids(result) == ["tls.weak_signature"]
     assert digest in result.findings[0].data["weaknesses"][0]["detail"].lower()
 
 
 async def test_512_bit_key_is_critical(root, servers, tmp_path) -> None:
     server = serve(servers, server_context([legacy_leaf(root, rsa_bits=512)], tls12=True))
-    result = await probe(server.port, tmp_path, root)
+    result = await tls_probe(server.port, tmp_path, root)
     assert ids(result) == ["tls.weak_key"] and result.findings[0].severity == "critical"
 
 
 async def test_1024_bit_key_under_a_trusted_root_is_only_a_warning(root, servers, tmp_path) -> None:
     server = serve(servers, server_context([legacy_leaf(root, rsa_bits=1024)]))
-    result = await probe(server.port, tmp_path, root)
+    result = await tls_probe(server.port, tmp_path, root)
     assert ids(result) == ["tls.weak_key"] and result.status == "warn"
 
 
 async def test_rsa_key_exchange_only_passes_as_in_chrome(root, servers, tmp_path) -> None:
     server = serve(servers, server_context([leaf(root, key=rsa_key())], ciphers="AES128-GCM-SHA256"))
-    result = await probe(server.port, tmp_path, root)
+    result = await tls_probe(server.port, tmp_path, root)
     assert result.status == "pass", result.summary
     assert result.evidence.cipher == "AES128-GCM-SHA256"
 
 
 async def test_dhe_only_is_a_handshake_failure(root, servers, tmp_path) -> None:
     server = serve(servers, server_context([leaf(root, key=rsa_key())], ciphers="DHE-RSA-AES128-GCM-SHA256"))
-    result = await probe(server.port, tmp_path, root)
+    result = await tls_probe(server.port, tmp_path, root)
     assert ids(result) == ["tls.handshake_failure"]
     assert result.findings[0].data["server_cipher"] == "DHE-RSA-AES128-GCM-SHA256"
 
@@ -111,7 +74,7 @@ async def test_client_certificate_required(root, servers, tmp_path, tls12: bool)
     context.verify_mode = ssl.CERT_REQUIRED
     context.load_verify_locations(cadata=root.pem().decode())
     server = serve(servers, context)
-    result = await probe(server.port, tmp_path, root)
+    result = await tls_probe(server.port, tmp_path, root)
     assert ids(result) == ["tls.client_cert_required"]
 
 
@@ -119,21 +82,21 @@ async def test_optional_client_certificate_is_no_fault(root, servers, tmp_path) 
     context = server_context([leaf(root)])
     context.verify_mode = ssl.CERT_OPTIONAL
     context.load_verify_locations(cadata=root.pem().decode())
-    result = await probe(serve(servers, context).port, tmp_path, root)
+    result = await tls_probe(serve(servers, context).port, tmp_path, root)
     assert result.status == "pass" and result.evidence.client_certificate_requested
 
 
 async def test_unknown_root_sending_only_the_leaf_is_untrusted(servers, tmp_path, root) -> None:
     stranger = authority("Stranger Root CA", "Stranger Org")
     server = serve(servers, server_context([leaf(stranger)]))
-    result = await probe(server.port, tmp_path, root)
+    result = await tls_probe(server.port, tmp_path, root)
     assert ids(result) == ["tls.untrusted_issuer"]
 
 
 async def test_missing_intermediate_fetched_from_aia_is_an_incomplete_chain(root, issuing, servers, tmp_path) -> None:
     aia = serve(servers, None, {"/issuing.der": Page(issuing.der(), content_type="application/pkix-cert")})
     server = serve(servers, server_context([leaf(issuing, ca_issuers=aia.url("/issuing.der"))]))
-    result = await probe(server.port, tmp_path, root)
+    result = await tls_probe(server.port, tmp_path, root)
     assert ids(result) == ["tls.incomplete_chain"]
     assert result.findings[0].data["aia_completed"] is True and aia.requests
 
@@ -142,7 +105,7 @@ async def test_aia_to_an_unknown_root_is_untrusted(issuing, servers, tmp_path) -
     aia = serve(servers, None, {"/issuing.der": Page(issuing.der())})
     server = serve(servers, server_context([leaf(issuing, ca_issuers=aia.url("/issuing.der"))]))
     other = authority("Other Root", "Other")
-    result = await probe(server.port, tmp_path, other)
+    result = await tls_probe(server.port, tmp_path, other)
     assert ids(result) == ["tls.untrusted_issuer"] and result.evidence.aia_completed is False
 
 
@@ -168,14 +131,14 @@ async def test_revocation_from_the_ocsp_responder(root, issuing, servers, tmp_pa
     cert = leaf(issuing, ocsp=responder.url("/ocsp"))
     responder.routes["/ocsp"] = Page(ocsp_answer(cert, issuing, status), content_type="application/ocsp-response")
     server = serve(servers, server_context([cert, issuing]))
-    result = await probe(server.port, tmp_path, root)
+    result = await tls_probe(server.port, tmp_path, root)
     assert ids(result) == cause
     assert result.evidence.revocation_source == "ocsp"
 
 
 async def test_unreachable_responder_is_recorded_never_a_finding(root, issuing, servers, tmp_path) -> None:
     cert = leaf(issuing, ocsp="http://127.0.0.1:9/ocsp")
-    result = await probe(serve(servers, server_context([cert, issuing])).port, tmp_path, root)
+    result = await tls_probe(serve(servers, server_context([cert, issuing])).port, tmp_path, root)
     assert result.status == "pass" and result.evidence.revocation == "unknown"
     assert result.evidence.revocation_tried
 
@@ -191,7 +154,7 @@ async def test_unreachable_responder_is_recorded_never_a_finding(root, issuing, 
 async def test_known_bad_roots(servers, tmp_path, root, root_name: str, product: str, trusted: bool) -> None:
     bad = authority(root_name, root_name)
     server = serve(servers, server_context([leaf(bad)]))
-    result = await probe(server.port, tmp_path, *([bad] if trusted else [root]))
+    result = await tls_probe(server.port, tmp_path, *([bad] if trusted else [root]))
     if trusted:
         assert ids(result) == ["tls.intercepted"]
         finding = result.findings[0]
