@@ -56,7 +56,8 @@ CAUSES = {
 
 class LoginProbe:
     name: ClassVar[str] = "login"
-    depends_on: ClassVar[tuple[str, ...]] = ("dns", "tls", "http", "browser")
+    # network: launching the browser (when this probe is the first to) orders the portal's addresses by it
+    depends_on: ClassVar[tuple[str, ...]] = ("dns", "network", "tls", "http", "browser")
     budget: ClassVar[float] = 0.9  # of --timeout
 
     async def run(self, ctx: ProbeContext) -> ProbeResult:

@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,9 +73,6 @@ class LaunchPlan:
     ca_bundle: Path | None
     through_relay: bool  # names resolved by the run's resolvers (`--dns-server`), through `ResolvingRelay`
     pac_url: str | None = None
-    # with a PAC and `--dns-server`: the portal's address from the run's resolvers, as Chromium's own mapping
-    # (the relay cannot stand in front of Chromium's PAC); known only once the dns probe answered
-    pinned: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @classmethod
     def make(cls, browser: str | None, ca_bundle: Path | None, dns_servers: bool,
@@ -88,15 +86,18 @@ class LaunchPlan:
         return cls.make(ctx.config.browser, ctx.config.ca_bundle, bool(ctx.config.dns_servers), pac)
 
 
-def start_launch(resources: RunResources, plan: LaunchPlan, wait: float = CERTUTIL_WAIT) -> None:
+def start_launch(resources: RunResources, plan: LaunchPlan, wait: float = CERTUTIL_WAIT,
+                 pinning: Callable[[], Awaitable[str | None]] | None = None) -> None:
     """Launch the run's browser now, even before the run's context exists; `get_browser` takes it up.
 
-    `wait` bounds building the CA bundle's database. Whatever happens, the launch is
-    given up and its browser closed when `resources` close.
+    `wait` bounds building the CA bundle's database; `pinning` gives Chromium's own host
+    mapping when the relay cannot be used. Whatever happens, the launch is given up and
+    its browser closed when `resources` close.
     """
     starting = resources.driver_started(spawn_driver, stop_driver)
     relay = resources.relay = ResolvingRelay() if plan.through_relay else None
-    launch = resources.launch = asyncio.ensure_future(_launch_planned(resources, plan, relay, starting, wait))
+    launch = resources.launch = asyncio.ensure_future(
+        _launch_planned(resources, plan, relay, starting, wait, pinning))
     resources.launch_plan = plan
     resources.on_close(lambda: _cancel_launch(launch, relay))
 
@@ -113,9 +114,9 @@ async def get_browser(ctx: ProbeContext) -> BrowserSession:
     if resources.launch is not None and resources.launch_plan != plan:
         await _give_up(resources)  # launched before the proxy settings were read, and they name a PAC
     if resources.launch is None:
-        if plan.pac_url and ctx.config.dns_servers:
-            plan = replace(plan, pinned=await _portal_pin(ctx))
-        start_launch(resources, plan, ctx.time_left(CERTUTIL_WAIT))
+        # with a PAC, Chromium resolves DIRECT names itself: the portal is mapped to the run's answer for it
+        pinning = partial(_portal_rule, ctx) if plan.pac_url and ctx.config.dns_servers else None
+        start_launch(resources, plan, ctx.time_left(CERTUTIL_WAIT), pinning)
     if resources.relay is not None:
         from probes.web.resolving import run_resolver  # the run's resolvers: loaded once the agent is
 
@@ -123,15 +124,15 @@ async def get_browser(ctx: ProbeContext) -> BrowserSession:
     return await asyncio.shield(resources.launch)  # type: ignore[arg-type]
 
 
-async def _portal_pin(ctx: ProbeContext) -> tuple[tuple[str, str], ...]:
-    """`(portal, address)` from the run's resolvers (`~NOTFOUND` when they gave none), for Chromium's own mapping."""
+async def _portal_rule(ctx: ProbeContext) -> str | None:
+    """`MAP portal address` from the run's resolvers (`~NOTFOUND` when they gave none), for Chromium's own mapping."""
     from probes.web.resolving import portal_addresses
 
     addresses = await portal_addresses(ctx)
     if addresses is None:
-        return ()
+        return None
     address = addresses[0] if addresses else "~NOTFOUND"
-    return ((ctx.target.host, f"[{address}]" if ":" in address else address),)
+    return f"MAP {ctx.target.host} {f'[{address}]' if ':' in address else address}"
 
 
 async def launch_shared(choice: str | None = None, args: Sequence[str] = BASE_ARGS) -> BrowserSession:
@@ -152,7 +153,8 @@ async def launch_shared(choice: str | None = None, args: Sequence[str] = BASE_AR
 
 
 async def _launch_planned(resources: RunResources, plan: LaunchPlan, relay: ResolvingRelay | None,
-                          starting: asyncio.Future[Playwright], wait: float) -> BrowserSession:
+                          starting: asyncio.Future[Playwright], wait: float,
+                          pinning: Callable[[], Awaitable[str | None]] | None) -> BrowserSession:
     """Find the browser and build its trust while the driver starts, then launch."""
     info = find_browser(plan.browser)
     args = list(BASE_ARGS)
@@ -161,8 +163,9 @@ async def _launch_planned(resources: RunResources, plan: LaunchPlan, relay: Reso
         args.append(relay.proxy_flag)
     if plan.pac_url:
         args.append(f"--proxy-pac-url={plan.pac_url}")
-    if plan.pinned:
-        args.append("--host-resolver-rules=" + ", ".join(f"MAP {host} {address}" for host, address in plan.pinned))
+    rule = await pinning() if pinning is not None else None
+    if rule:
+        args.append(f"--host-resolver-rules={rule}")
     try:
         home = await bundle_home(resources, plan.ca_bundle, wait)
     except TrustUnavailable as exc:
