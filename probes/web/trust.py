@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -26,6 +27,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from probes.resources import RunResources
 
+# split as text, not parsed: the launch starts before the agent has loaded (and its cryptography) in another thread
+_PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----\s.+?-----END CERTIFICATE-----", re.DOTALL)
 CERTUTIL_WAIT = 10.0  # for both certutil calls; a few hundred CAs take about a second
 FIX = "install certutil (Debian/Ubuntu: apt-get install libnss3-tools), or run without --ca-bundle"
 
@@ -57,13 +60,12 @@ async def bundle_home(resources: RunResources, bundle: Path | None, wait: float)
     certutil = shutil.which("certutil")
     if certutil is None:
         raise TrustUnavailable("certutil (NSS tools) is not installed, so the browser cannot trust --ca-bundle")
-    from cryptography import x509  # here: the launch starts before the agent has loaded, and must start light
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     try:
-        cas = x509.load_pem_x509_certificates(bundle.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise TrustUnavailable(f"the CA bundle {bundle} cannot be read: {exc}") from None
+        cas = _PEM_BLOCK.findall(bundle.read_bytes())  # certutil parses each; nothing here needs to
+    except OSError as exc:
+        raise TrustUnavailable(f"the CA bundle {bundle} cannot be read: {exc.strerror or exc}") from None
+    if not cas:
+        raise TrustUnavailable(f"the CA bundle {bundle} holds no PEM certificate")
     home = Path(tempfile.mkdtemp(prefix="diagnose-browser-home-"))
     resources.on_close(lambda: asyncio.to_thread(shutil.rmtree, home, True))
     database = home / ".pki" / "nssdb"
@@ -72,13 +74,12 @@ async def bundle_home(resources: RunResources, bundle: Path | None, wait: float)
     lines = []
     for number, ca in enumerate(cas):
         pem = home / f"ca-{number}.pem"
-        pem.write_bytes(ca.public_bytes(Encoding.PEM))
+        pem.write_bytes(ca + b"\n")
         lines.append(f"-A -n diagnose-ca-{number} -t C,, -i {pem}\n")
     batch.write_text("".join(lines), encoding="utf-8")
     deadline = asyncio.get_running_loop().time() + wait
     await _certutil(deadline, certutil, "-N", "--empty-password", "-d", f"sql:{database}")
-    if lines:
-        await _certutil(deadline, certutil, "-B", "-i", str(batch), "-d", f"sql:{database}")
+    await _certutil(deadline, certutil, "-B", "-i", str(batch), "-d", f"sql:{database}")
     return home
 
 

@@ -178,3 +178,30 @@ async def test_the_browser_is_pinned_to_an_address_the_network_probe_reached(tmp
             ConnectAttempt(address="127.0.0.2", port=8443, outcome="refused"),
             ConnectAttempt(address="127.0.0.1", port=8443, outcome="connected")])))
     assert await portal_addresses(ctx) == ["127.0.0.1", "127.0.0.2"]
+
+
+async def test_a_bundle_is_split_into_its_certificates_for_the_browser_and_a_bundle_without_one_refused(
+        tmp_path: Path) -> None:
+    import shutil
+
+    from probes.resources import RunResources
+    from probes.web.trust import TrustUnavailable, bundle_home
+
+    if shutil.which("certutil") is None:
+        pytest.skip("certutil (libnss3-tools) is not installed")
+    first, second = trustme.CA(), trustme.CA()
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(b"# two CAs\n" + first.cert_pem.bytes() + second.cert_pem.bytes())
+    async with RunResources() as resources:
+        home = await bundle_home(resources, bundle, 10.0)
+        assert home is not None
+        listed = await asyncio.create_subprocess_exec("certutil", "-L", "-d", f"sql:{home / '.pki' / 'nssdb'}",
+                                                      stdout=asyncio.subprocess.PIPE)
+        out, _ = await listed.communicate()
+        assert out.decode().count("diagnose-ca-") == 2
+        assert all(line.rstrip().endswith("C,,") for line in out.decode().splitlines() if "diagnose-ca-" in line)
+    assert not home.exists()
+    empty = tmp_path / "empty.pem"
+    empty.write_text("no certificate here\n")
+    with pytest.raises(TrustUnavailable, match="no PEM certificate"):
+        await bundle_home(RunResources(), empty, 10.0)
