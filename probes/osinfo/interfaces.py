@@ -1,16 +1,22 @@
-"""Network interfaces with their state and addresses: `ip -j addr`, `ipconfig /all`, `ifconfig`.
+"""Network interfaces with their state and addresses: psutil on Linux, `ipconfig /all`, `ifconfig`.
 
 Windows matters most for VPN detection and names its adapters by description
 ("PANGP Virtual Ethernet Adapter"), which only `ipconfig /all` prints without
 PowerShell's start-up cost; Linux and macOS name the interface itself (`tun0`, `utun3`).
+On Linux the kernel's own list comes from psutil, in-process: no `ip` process on every
+run (or every exporter scrape).
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
+import socket
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import psutil
 
 from probes.osinfo import current_os
 from probes.osinfo.commands import CommandError, run
@@ -47,15 +53,18 @@ class Interface:
         return found
 
 
-def parse_ip_addr(text: str) -> list[Interface]:
-    """`ip -j addr` (JSON) as interfaces; up = the UP flag and a link not DOWN (tunnels say UNKNOWN)."""
+def from_psutil(addresses: Mapping[str, Sequence[Any]], stats: Mapping[str, Any]) -> list[Interface]:
+    """psutil's `net_if_addrs()` and `net_if_stats()` as interfaces; up = up and running (a carrier, or a tunnel)."""
     found = []
-    for link in json.loads(text or "[]"):
+    for name in dict.fromkeys([*stats, *addresses]):
+        stat = stats.get(name)
+        flags = set(str(getattr(stat, "flags", "")).split(","))
         found.append(Interface(
-            name=str(link.get("ifname", "")),
-            kind=str(link.get("link_type", "")),
-            up="UP" in link.get("flags", []) and link.get("operstate") != "DOWN",
-            addresses=[str(a["local"]) for a in link.get("addr_info", []) if a.get("local")],
+            name=name,
+            kind="loopback" if "loopback" in flags else "point-to-point" if "pointopoint" in flags else "",
+            up=bool(stat is not None and stat.isup),
+            addresses=[_clean_address(a.address) for a in addresses.get(name, ())
+                       if a.family in (socket.AF_INET, socket.AF_INET6)],
         ))
     return found
 
@@ -116,7 +125,7 @@ async def list_interfaces(system: str | None = None) -> list[Interface]:
     """This machine's interfaces; CommandError when the OS's tool is missing or fails."""
     system = system or current_os()
     if system == "linux":
-        return parse_ip_addr(await run(["ip", "-j", "addr"]))
+        return from_psutil(psutil.net_if_addrs(), psutil.net_if_stats())
     if system == "windows":
         return parse_ipconfig(await run(["ipconfig", "/all"]))
     if system == "macos":

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from probes.net.proxy_settings import ProxySettings
 from probes.osinfo import proxy_linux, proxy_macos, proxy_windows
 from probes.osinfo.commands import CommandError, run, run_sync
-from probes.osinfo.interfaces import parse_ifconfig, parse_ip_addr, parse_ipconfig
+from probes.osinfo.interfaces import Interface, from_psutil, list_interfaces, parse_ifconfig, parse_ipconfig
 from probes.osinfo.routes import (
     Route,
     interface_for,
@@ -155,8 +158,24 @@ def test_ipconfig_anyconnect_ppp_and_warp() -> None:
     assert "Ethernet" not in matches
 
 
-def test_ip_addr_tun_and_wireguard() -> None:
-    interfaces = parse_ip_addr(recorded("ip_addr_tun_wg.json"))
+def linux_view(name: str) -> list[Interface]:
+    """A recorded Linux workstation's interfaces, in psutil's shape, read as the agent reads them."""
+    data = json.loads(recorded(name))
+    addresses = {n: [SimpleNamespace(family=getattr(socket, f), address=a) for f, a in pairs]
+                 for n, pairs in data["addrs"].items()}
+    stats = {n: SimpleNamespace(**stat) for n, stat in data["stats"].items()}
+    return from_psutil(addresses, stats)
+
+
+async def test_this_machines_interfaces_come_from_the_kernel_without_a_process() -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("psutil's view is the Linux path")
+    loopback = next(i for i in await list_interfaces("linux") if i.kind == "loopback")
+    assert loopback.up and "127.0.0.1" in loopback.addresses and loopback.routable == []
+
+
+def test_linux_tun_and_wireguard() -> None:
+    interfaces = linux_view("psutil_if_tun_wg.json")
     assert not next(i for i in interfaces if i.name == "docker0").up
     matches = {m.interface.name: m for m in match_vpns(interfaces, "linux")}
     assert set(matches) == {"tun0", "wg0"}
@@ -205,7 +224,7 @@ def test_vpn_carrying_the_portal_route_is_interference() -> None:
 
 
 def test_vpn_up_but_portal_route_avoids_it_is_only_noted() -> None:
-    interfaces = parse_ip_addr(recorded("ip_addr_tun_wg.json"))
+    interfaces = linux_view("psutil_if_tun_wg.json")
     routes = [(parse_ip_route_get(recorded("ip_route_get_wlan.json"), "93.184.215.14"), None)]
     check, findings = assess(interfaces, routes, "linux")
     assert findings == []
