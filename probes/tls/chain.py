@@ -75,7 +75,7 @@ def read_certificate(der: bytes) -> CertificateInfo:
         self_signed=_self_signed(cert),
         authority_key_id=_extension_hex(cert, x509.AuthorityKeyIdentifier, "key_identifier"),
         subject_key_id=_extension_hex(cert, x509.SubjectKeyIdentifier, "digest"),
-        ca_issuers=_ca_issuers(cert),
+        ca_issuers=access_urls(cert, AuthorityInformationAccessOID.CA_ISSUERS),
     )
 
 
@@ -162,7 +162,8 @@ def _extension_hex(cert: x509.Certificate, kind: type[x509.ExtensionType], field
     return value.hex() if value else None
 
 
-def _ca_issuers(cert: x509.Certificate) -> list[str]:
+def access_urls(cert: x509.Certificate, method: x509.ObjectIdentifier) -> list[str]:
+    """The URLs the certificate's Authority Information Access names for `method` (caIssuers, OCSP)."""
     try:
         aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except x509.ExtensionNotFound:
@@ -170,6 +171,5 @@ def _ca_issuers(cert: x509.Certificate) -> list[str]:
     return [
         d.access_location.value
         for d in aia
-        if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
-        and isinstance(d.access_location, x509.UniformResourceIdentifier)
+        if d.access_method == method and isinstance(d.access_location, x509.UniformResourceIdentifier)
     ]

@@ -25,6 +25,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
 from probes.tls.aia import fetch
+from probes.tls.chain import access_urls
 from probes.tls.stapling import Staple
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ async def check(ctx: ProbeContext, leaf: x509.Certificate, issuer: x509.Certific
         if staple.response is not None and _believe(staple.response, "stapled OCSP", leaf, issuer, ctx, result):
             result.source = "stapled_ocsp"
             return result
-    responders, crls = _urls(leaf, AuthorityInformationAccessOID.OCSP)[:2], _crl_urls(leaf)[:2]
+    responders, crls = access_urls(leaf, AuthorityInformationAccessOID.OCSP)[:2], _crl_urls(leaf)[:2]
     for url in responders:
         if await _ocsp(ctx, url, leaf, issuer, timeout, result):
             return result
@@ -167,17 +168,6 @@ async def _crl(ctx: ProbeContext, url: str, leaf: x509.Certificate, issuer: x509
         return True
     result.status, result.revoked_at = "revoked", entry.revocation_date_utc
     return True
-
-
-def _urls(cert: x509.Certificate, method: x509.ObjectIdentifier) -> list[str]:
-    try:
-        access = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-    except x509.ExtensionNotFound:
-        return []
-    return [
-        d.access_location.value for d in access
-        if d.access_method == method and isinstance(d.access_location, x509.UniformResourceIdentifier)
-    ]
 
 
 def _crl_urls(cert: x509.Certificate) -> list[str]:
