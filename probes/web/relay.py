@@ -89,8 +89,13 @@ class ResolvingRelay:
                 writer.write(_REPLY_FAILED)
                 await writer.drain()
                 return
-            writer.write(_REPLY_OK)
-            await _relay((reader, writer), upstream)
+            self._streams.add(upstream[1])
+            try:
+                writer.write(_REPLY_OK)
+                await _relay((reader, writer), upstream)
+            finally:
+                self._streams.discard(upstream[1])
+                upstream[1].close()
         except Exception:  # noqa: BLE001 - a broken connection or lookup: the browser names what it saw
             return
         finally:
@@ -117,7 +122,6 @@ class ResolvingRelay:
                 outcome = _chromium_name(exc)
                 continue
             self.outcomes.pop(host, None)
-            self._streams.add(writer)
             return reader, writer
         self.outcomes[host] = outcome
         return None
@@ -148,7 +152,7 @@ async def _handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
 
 async def _relay(browser: tuple[asyncio.StreamReader, asyncio.StreamWriter],
                  upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> None:
-    """Copy both ways until both sides end; a side that breaks closes the other."""
+    """Copy both ways until both sides end; a side that breaks closes the other (the caller closes both after)."""
     pipes = [asyncio.ensure_future(_pipe(browser[0], upstream[1])),
              asyncio.ensure_future(_pipe(upstream[0], browser[1]))]
     try:
@@ -156,7 +160,6 @@ async def _relay(browser: tuple[asyncio.StreamReader, asyncio.StreamWriter],
     finally:
         for pipe in pipes:
             pipe.cancel()
-        upstream[1].close()
 
 
 async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
