@@ -10,7 +10,6 @@ whether the answer is for this leaf and signed by its issuer is `revocation.py`'
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
@@ -19,6 +18,7 @@ from OpenSSL import SSL
 
 from probes.net.tls_handshake import BROWSER_CIPHERS
 from probes.net.tunnel import TunnelError
+from probes.target import is_ip
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 _CHUNK = 65536
@@ -37,7 +37,7 @@ async def ask(opener: Callable[[], Awaitable[Streams]], host: str, timeout: floa
     seen: list[bytes] = []
     conn = SSL.Connection(_context(), None)
     conn.set_app_data(seen)
-    if not _is_ip(host):
+    if not is_ip(host):  # no SNI for an address, as browsers do
         conn.set_tlsext_host_name(host.rstrip(".").encode("idna"))
     conn.request_ocsp()
     conn.set_connect_state()
@@ -102,14 +102,6 @@ def _flush(conn: SSL.Connection, writer: asyncio.StreamWriter) -> None:
         if not data or writer.is_closing():
             return
         writer.write(data)
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def _why(exc: BaseException) -> str:
