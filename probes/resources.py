@@ -33,7 +33,7 @@ class RunResources:
         self.launch: asyncio.Future[BrowserSession] | None = None  # the browser launched for this run
         self.launch_plan: LaunchPlan | None = None  # what it was launched with
         self.relay: ResolvingRelay | None = None  # through which it resolves names like the run
-        self.resolved_hosts: dict[str, HostLookup] = {}
+        self.resolved_hosts: dict[str, asyncio.Future[HostLookup]] = {}  # see host_lookup.lookup_once
         self.artifact_dir: Path | None = None
         self.artifact_stamp: str | None = None
         self._closers = contextlib.AsyncExitStack()

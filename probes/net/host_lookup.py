@@ -61,3 +61,12 @@ async def lookup(ctx: ProbeContext, host: str, port: int = 443, timeout: float =
         return HostLookup(host=host, via="system", outcome=outcome, ms=watch.ms(), error=exc.strerror or str(exc))
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     return HostLookup(host=host, addresses=addresses, via="system", outcome="answer", ms=watch.ms())
+
+
+async def lookup_once(ctx: ProbeContext, host: str, port: int = 443) -> HostLookup:
+    """`lookup`, once per run and host: the HTTP client and the browser's relay share the answer (and a lookup
+    still under way, so two connections at once ask once)."""
+    known = ctx.resources.resolved_hosts
+    if host not in known:
+        known[host] = asyncio.ensure_future(lookup(ctx, host, port))
+    return await asyncio.shield(known[host])

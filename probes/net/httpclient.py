@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import certifi
 import httpx
 
-from probes.net.host_lookup import lookup
+from probes.net.host_lookup import lookup_once
 from probes.net.proxy_settings import redact, unsupported
 from probes.net.tls_handshake import BROWSER_CIPHERS, lenient_context
 from probes.target import is_ip
@@ -138,10 +138,7 @@ class RoutingTransport(httpx.AsyncBaseTransport):
             return await self._ctx.addresses()
         if not self._ctx.config.dns_servers or is_ip(host):
             return None
-        resolved = self._ctx.resources.resolved_hosts
-        if host not in resolved:
-            resolved[host] = await lookup(self._ctx, host, request.url.port or 443)
-        found = resolved[host]
+        found = await lookup_once(self._ctx, host, request.url.port or 443)
         if not found.addresses:
             raise httpx.ConnectError(f"cannot resolve {host} through {found.via}: {found.error or found.outcome}",
                                      request=request)

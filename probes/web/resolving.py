@@ -2,8 +2,8 @@
 
 `ResolvingRelay` asks `run_resolver(ctx)` for each host when the browser connects: every
 name through the run's resolvers (`--dns-server`), a name reached only by a script
-included, each once per run; the portal's addresses are the `dns` probe's, those the
-`network` probe connected to first.
+included, once per run and shared with the HTTP client; the portal's addresses are the
+`dns` probe's, those the `network` probe connected to first.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
-from probes.net.host_lookup import lookup
+from probes.net.host_lookup import lookup_once
 from probes.network.evidence import NetworkEvidence
 from probes.target import is_ip
 
@@ -24,18 +24,13 @@ NETWORK_WAIT = 2.0  # how long the portal's first connection waits for the netwo
 
 
 def run_resolver(ctx: ProbeContext) -> Resolve:
-    """How the browser's relay resolves: the portal as `portal_addresses`, any other host by `lookup`, once each."""
-    known: dict[str, asyncio.Future[list[str]]] = {}
-
-    async def addresses(host: str, port: int) -> list[str]:
-        if host == ctx.target.host:
-            return await portal_addresses(ctx) or []
-        return (await lookup(ctx, host, port)).addresses
+    """How the browser's relay resolves: the portal as `portal_addresses`, any other host as the run's HTTP
+    client does (`lookup_once`: one answer per host and run)."""
 
     async def resolve(host: str, port: int) -> list[str]:
-        if host not in known:
-            known[host] = asyncio.ensure_future(addresses(host, port))
-        return await asyncio.shield(known[host])
+        if host == ctx.target.host:
+            return await portal_addresses(ctx) or []
+        return (await lookup_once(ctx, host, port)).addresses
 
     return resolve
 
@@ -45,7 +40,7 @@ async def portal_addresses(ctx: ProbeContext) -> list[str] | None:
     host = ctx.target.host
     if not ctx.config.dns_servers or is_ip(host):
         return None
-    addresses = await ctx.addresses() or (await lookup(ctx, host, ctx.target.port)).addresses
+    addresses = await ctx.addresses() or (await lookup_once(ctx, host, ctx.target.port)).addresses
     return await _reachable_first(ctx, addresses)
 
 
