@@ -83,17 +83,14 @@ async def execute(run: Run, resources: RunResources | None = None, began: float 
         from agent.cli.report_cmd import render
 
         sys.stdout.write(render(report, run.stdout_format, secrets=run.secrets))
-    elif human is not None and human.is_terminal:
-        from reports import text
-
-        text.render(report, human, details=run.details, written=written, note=run.note)
     else:
-        if human is not None and run.details:
+        terminal = human is not None and human.is_terminal
+        if human is not None and (terminal or run.details):
             from reports import text
 
-            text.render(report, human, details=True, written=written, note=run.note)
-        stream = sys.stderr if json_to_stdout else sys.stdout
-        stream.write(one_line(report, written) + "\n")
+            text.render(report, human, details=run.details, written=written, note=run.note)
+        if not terminal:  # a log or a scheduler: the run as one line
+            (sys.stderr if json_to_stdout else sys.stdout).write(one_line(report, written) + "\n")
     if run.stdout_format == "text" and report.comparison is not None and human is not None:
         from agent.cli.compare import render as render_comparison
 
