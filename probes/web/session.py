@@ -112,7 +112,7 @@ async def get_browser(ctx: ProbeContext) -> BrowserSession:
         return resources.lent_browser
     plan = LaunchPlan.of(ctx)
     if resources.launch is not None and resources.launch_plan != plan:
-        await _give_up(resources)  # launched before the proxy settings were read, and they name a PAC
+        await _give_up(resources, resources.launch)  # launched before the proxy settings were read: a PAC
     if resources.launch is None:
         # with a PAC, Chromium resolves DIRECT names itself: the portal is mapped to the run's answer for it
         pinning = partial(_portal_rule, ctx) if plan.pac_url and ctx.config.dns_servers else None
@@ -226,12 +226,10 @@ async def _cancel_launch(launch: asyncio.Future[BrowserSession], relay: Resolvin
         await relay.aclose()
 
 
-async def _give_up(resources: RunResources) -> None:
+async def _give_up(resources: RunResources, launch: asyncio.Future[BrowserSession]) -> None:
     """Close the browser launched with a plan the run turned out not to want; the driver stays."""
-    launch, relay = resources.launch, resources.relay
+    relay = resources.relay
     resources.launch = resources.relay = resources.launch_plan = None
-    if launch is None:
-        return
     await _cancel_launch(launch, relay)
     if not launch.cancelled() and launch.exception() is None:
         with contextlib.suppress(Exception):
