@@ -72,7 +72,15 @@ def sink() -> Iterator[WebServer]:
 
 
 def _portal(action: str) -> WebServer:
-    return WebServer({"/login": _explicit(action)}, ssl_context=CA.server_context(["portal.test"])).start()
+    """The https portal whose login form posts to `action` (start it with `with`)."""
+    return WebServer({"/login": _explicit(action)}, ssl_context=CA.server_context(["portal.test"]))
+
+
+async def _browse_and_login(action: str, session: BrowserSession, tmp_path: Path) -> tuple[ProbeResult, ProbeResult]:
+    """The browser probe, then the login probe, on a portal whose form posts to `action`."""
+    with _portal(action) as portal:
+        url = portal.url("/login", host="portal.test")
+        return await _browse(url, session, tmp_path / "browser"), await _login(url, session, tmp_path / "login")
 
 
 async def _browse(url: str, session: BrowserSession, tmp_path: Path) -> ProbeResult:
@@ -105,12 +113,9 @@ async def test_https_page_posting_to_http_is_predicted_critical_without_credenti
     browser: BrowserSession, sink: WebServer, tmp_path: Path
 ) -> None:
     action = sink.url("/signin", host="forms.test")
-    portal = _portal(action)
-    try:
+    with _portal(action) as portal:
         result = await _browse(portal.url("/login", host="portal.test"), browser, tmp_path)
         fetched = await _fetch(portal.url("/login", host="portal.test"), tmp_path)
-    finally:
-        portal.stop()
     assert result.status == "fail", result.summary
     target = result.evidence.form_target
     assert target is not None and target.action == action and target.method == "POST"
@@ -133,13 +138,7 @@ async def test_the_login_probe_sees_chromium_stop_the_submit(
     browser: BrowserSession, sink: WebServer, tmp_path: Path
 ) -> None:
     action = sink.url("/signin", host="forms.test")
-    portal = _portal(action)
-    try:
-        url = portal.url("/login", host="portal.test")
-        browsed = await _browse(url, browser, tmp_path / "browser")
-        login = await _login(url, browser, tmp_path / "login")
-    finally:
-        portal.stop()
+    browsed, login = await _browse_and_login(action, browser, tmp_path)
     assert login.status == "fail", login.summary
     assert login.evidence.outcome == "insecure_form_blocked"
     target = login.evidence.form_target
@@ -157,13 +156,8 @@ async def test_the_login_probe_sees_chromium_stop_the_submit(
 async def test_a_loopback_target_is_exempt_and_the_form_is_sent(
     browser: BrowserSession, sink: WebServer, tmp_path: Path
 ) -> None:
-    portal = _portal(sink.url("/signin"))  # http://127.0.0.1:...: a secure context for Chromium
-    try:
-        url = portal.url("/login", host="portal.test")
-        browsed = await _browse(url, browser, tmp_path / "browser")
-        login = await _login(url, browser, tmp_path / "login")
-    finally:
-        portal.stop()
+    # http://127.0.0.1:...: a secure context for Chromium
+    browsed, login = await _browse_and_login(sink.url("/signin"), browser, tmp_path)
     assert browsed.findings == [] and browsed.status == "pass", browsed.summary
     assert browsed.evidence.form_target is not None and browsed.evidence.form_target.chromium_blocks is False
     assert login.evidence.outcome != "insecure_form_blocked"
