@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cryptography.x509 import ocsp
+from cryptography.x509.oid import NameOID
 
 from demo.web import Page, WebServer
 from tests.probes.tls.pki import Issued, authority, leaf, ocsp_response
@@ -31,12 +32,18 @@ async def test_a_stapled_revoked_answer_is_the_cause_with_no_responder_reachable
     assert server.asked == 1
 
 
-async def test_a_stapled_good_answer_needs_no_fetch(root, issuing, servers, tmp_path) -> None:
+def revoking_responder(servers: list[WebServer], issuing: Issued) -> tuple[Issued, WebServer]:
+    """A leaf naming an OCSP responder on loopback, and that responder, which says it is revoked."""
     responder = WebServer().start()
     servers.append(responder)
     cert = leaf(issuing, ocsp=responder.url("/ocsp"))
     responder.routes["/ocsp"] = Page(ocsp_response(cert, issuing, ocsp.OCSPCertStatus.REVOKED),
                                      content_type="application/ocsp-response")
+    return cert, responder
+
+
+async def test_a_stapled_good_answer_needs_no_fetch(root, issuing, servers, tmp_path) -> None:
+    cert, responder = revoking_responder(servers, issuing)
     server = stapling(servers, [cert, issuing], ocsp_response(cert, issuing, ocsp.OCSPCertStatus.GOOD))
     result = await tls_probe(server.port, tmp_path, root)
     assert result.status == "pass" and result.findings == [], result.summary
@@ -46,7 +53,10 @@ async def test_a_stapled_good_answer_needs_no_fetch(root, issuing, servers, tmp_
 
 async def test_a_staple_signed_by_another_key_is_not_believed(root, issuing, servers, tmp_path) -> None:
     cert = leaf(issuing, ocsp=NOWHERE)
-    impostor = authority("Stapling Issuing CA 1", "Stapling Test CA")  # same name, other key
+    names = issuing.cert.subject
+    impostor = authority(str(names.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value),
+                         str(names.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value))
+    assert impostor.cert.subject == names  # same name, other key
     forged = ocsp_response(cert, issuing, ocsp.OCSPCertStatus.REVOKED, signer=impostor)
     server = stapling(servers, [cert, issuing], forged)
     result = await tls_probe(server.port, tmp_path, root)
@@ -65,11 +75,7 @@ async def test_a_staple_for_another_certificate_is_not_believed(root, issuing, s
 
 
 async def test_no_staple_falls_back_to_the_responder(root, issuing, servers, tmp_path) -> None:
-    responder = WebServer().start()
-    servers.append(responder)
-    cert = leaf(issuing, ocsp=responder.url("/ocsp"))
-    responder.routes["/ocsp"] = Page(ocsp_response(cert, issuing, ocsp.OCSPCertStatus.REVOKED),
-                                     content_type="application/ocsp-response")
+    cert, responder = revoking_responder(servers, issuing)
     server = stapling(servers, [cert, issuing])
     result = await tls_probe(server.port, tmp_path, root)
     assert [f.id for f in result.findings] == ["tls.cert_revoked"]
