@@ -15,6 +15,7 @@ import base64
 import contextlib
 import mimetypes
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,9 @@ def _template_cache() -> jinja2.BytecodeCache | None:
         return None
 
 
+@cache
 def _environment() -> jinja2.Environment:
+    """One per process: a long-running caller (the exporter) renders many pages from the same compiled template."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         bytecode_cache=_template_cache(),
