@@ -2,15 +2,17 @@
 
 The `probe_*` names mean what they mean in blackbox_exporter, so its dashboards and
 alert rules work unchanged; `diagnose_*` carry what blackbox cannot say: the ranked
-causes, the clock offset, every probe's status. Each `/probe` answer is built in a
-fresh registry, so one target's series never leak into another's answer.
+causes, the clock offset, every probe's status. Each `/probe` answer is built from its
+own report alone, so one target's series never leak into another's answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from probes.clock.evidence import ClockEvidence
 from probes.dns.evidence import DnsEvidence
@@ -24,21 +26,32 @@ PROBE_STATUSES = ("pass", "warn", "fail", "skip", "error", "timeout")
 
 def probe_answer(report: Report) -> bytes:
     """The Prometheus text exposition for one diagnosis."""
-    registry = CollectorRegistry()
+    return generate_latest(_Answer(_families(report)))
 
-    def gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
-        return Gauge(name, doc, labels, registry=registry)
 
-    gauge("probe_success", "1 when nothing blocks logging in and the login page answered").set(
-        1 if succeeded(report) else 0
-    )
-    gauge("probe_duration_seconds", "How long the diagnosis took").set(report.duration_ms / 1000)
-    gauge("diagnose_status", "Overall status: 0 ok, 1 warning, 2 critical, 3 unknown (the exit code)").set(
-        EXIT_CODES.get(report.status, 3)
-    )
-    verdict = gauge("diagnose_verdict", "1 for the status the run earned, with the checks that could not check",
-                    ("status", "unchecked"))
-    verdict.labels(report.status, ",".join(u.probe for u in report.unchecked)).set(1)
+class _Answer(Collector):
+    """One diagnosis's metric families, exposed once: families, not registered Gauges, because building
+    and validating a Gauge per series on every scrape cost more than the rest of the answer."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self._families)
+
+
+def _families(report: Report) -> list[Metric]:
+    families: list[Metric] = [
+        GaugeMetricFamily("probe_success", "1 when nothing blocks logging in and the login page answered",
+                          value=1 if succeeded(report) else 0),
+        GaugeMetricFamily("probe_duration_seconds", "How long the diagnosis took", value=report.duration_ms / 1000),
+        GaugeMetricFamily("diagnose_status", "Overall status: 0 ok, 1 warning, 2 critical, 3 unknown (the exit code)",
+                          value=EXIT_CODES.get(report.status, 3)),
+    ]
+    verdict = GaugeMetricFamily("diagnose_verdict", "1 for the status the run earned, with the checks that could "
+                                "not check", labels=("status", "unchecked"))
+    verdict.add_metric((report.status, ",".join(u.probe for u in report.unchecked)), 1)
+    families.append(verdict)
     kinds = {type(p.evidence): p.evidence for p in report.probes}
     dns, http, tls, clock = (kinds.get(k) for k in (DnsEvidence, HttpEvidence, TlsEvidence, ClockEvidence))
     facts = {
@@ -52,35 +65,39 @@ def probe_answer(report: Report) -> bytes:
         ("diagnose_clock_offset_seconds", "Workstation clock minus the reference; positive = ahead"):
             clock.offset_seconds if isinstance(clock, ClockEvidence) else None,
     }
-    for (name, doc), value in facts.items():
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            gauge(name, doc).set(value)
+    families += [GaugeMetricFamily(name, doc, value=value) for (name, doc), value in facts.items()
+                 if isinstance(value, int | float) and not isinstance(value, bool)]
 
-    cause = gauge("diagnose_cause", "A cause found, 1 per cause; root=false marks a symptom of another",
-                  ("id", "severity", "probe", "root"))
+    cause = GaugeMetricFamily("diagnose_cause", "A cause found, 1 per cause; root=false marks a symptom of another",
+                              labels=("id", "severity", "probe", "root"))
     for item in report.causes:
-        cause.labels(item.id, item.severity, item.probe, "false" if item.explained_by else "true").set(1)
-    maintenance_metrics(report, gauge)
-    status = gauge("diagnose_probe_status", "1 for the status each probe ended with, 0 for the others",
-                   ("probe", "status"))
-    duration = gauge("diagnose_probe_duration_seconds", "How long each probe took", ("probe",))
+        cause.add_metric((item.id, item.severity, item.probe, "false" if item.explained_by else "true"), 1)
+    families.append(cause)
+    families += maintenance_families(report)
+    status = GaugeMetricFamily("diagnose_probe_status", "1 for the status each probe ended with, 0 for the others",
+                               labels=("probe", "status"))
+    duration = GaugeMetricFamily("diagnose_probe_duration_seconds", "How long each probe took", labels=("probe",))
     for result in report.probes:
         for name in PROBE_STATUSES:
-            status.labels(result.name, name).set(1 if result.status == name else 0)
-        duration.labels(result.name).set(result.duration_ms / 1000)
-    return generate_latest(registry)
+            status.add_metric((result.name, name), 1 if result.status == name else 0)
+        duration.add_metric((result.name,), result.duration_ms / 1000)
+    return [*families, status, duration]
 
 
-def maintenance_metrics(report: Report, gauge: Callable[..., Gauge]) -> None:
+def maintenance_families(report: Report) -> list[Metric]:
     """`diagnose_maintenance{state}`: 1 while maintenance is on (now) or announced; alert rules hold on it."""
     found = {c.id: c for c in report.causes}
-    state = gauge("diagnose_maintenance", "1 when the portal announces maintenance now or for later", ("state",))
+    state = GaugeMetricFamily("diagnose_maintenance", "1 when the portal announces maintenance now or for later",
+                              labels=("state",))
+    ends = []
     for name, cause_id in (("now", "portal.maintenance"), ("announced", "portal.maintenance_scheduled")):
-        state.labels(name).set(1 if cause_id in found else 0)
+        state.add_metric((name,), 1 if cause_id in found else 0)
         end = found[cause_id].window_end if cause_id in found else None
         if end is not None:
-            gauge(f"diagnose_maintenance_{name}_end_timestamp_seconds",
-                  f"When the {name} maintenance is announced to end, Unix time").set(end.timestamp())
+            ends.append(GaugeMetricFamily(f"diagnose_maintenance_{name}_end_timestamp_seconds",
+                                          f"When the {name} maintenance is announced to end, Unix time",
+                                          value=end.timestamp()))
+    return [state, *ends]
 
 
 def debug_answer(report: Report) -> str:
