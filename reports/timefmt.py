@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, tzinfo
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -94,10 +93,12 @@ def _tz_variable() -> str | None:
 
 
 def _localtime_link() -> str | None:
-    link = Path("/etc/localtime")
+    """The zone `/etc/localtime` links to (one readlink: every report asks, and a monitor makes many)."""
     try:
-        target = str(link.resolve()) if link.is_symlink() else ""
-    except OSError:
+        target = os.readlink("/etc/localtime")
+    except OSError:  # not a link, or no such file
         return None
     marker = "zoneinfo/"
+    if marker not in target:  # a link to a link (an alternatives entry): follow it to the end
+        target = os.path.realpath("/etc/localtime")
     return target.split(marker, 1)[1] if marker in target else None

@@ -13,12 +13,12 @@ import os
 import ssl
 from typing import TYPE_CHECKING
 
-import certifi
 import httpx
 
 from probes.net.host_lookup import lookup_once
 from probes.net.proxy_settings import redact, unsupported
 from probes.net.tls_handshake import BROWSER_CIPHERS, lenient_context
+from probes.net.trust_store import trusting
 from probes.target import is_ip
 
 if TYPE_CHECKING:
@@ -30,15 +30,14 @@ USER_AGENT = "diagnose (portal login diagnostics)"
 
 def trust_context(ctx: ProbeContext) -> ssl.SSLContext:
     """The CAs the workstation trusts (`--ca-bundle` alone, else the system store plus Mozilla's), offering
-    what Chrome offers (RSA key exchange included, TLS 1.2 at least), so a server Chrome talks to is fetched."""
-    if ctx.config.ca_bundle is not None:
-        context = ssl.create_default_context(cafile=str(ctx.config.ca_bundle))
-    else:
-        context = ssl.create_default_context()
-        context.load_verify_locations(cafile=certifi.where())
+    what Chrome offers (RSA key exchange included, TLS 1.2 at least), so a server Chrome talks to is fetched.
+    Loaded once per store and shared by every client."""
+    return trusting(ctx.config.ca_bundle, _offer_as_chrome)
+
+
+def _offer_as_chrome(context: ssl.SSLContext) -> None:
     context.set_ciphers(BROWSER_CIPHERS)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return context
 
 
 def client_for(

@@ -6,7 +6,8 @@ are read from it either way. The `tls` probe observes with `browser_context` (wh
 current Chrome offers, verifying nothing: the chain is judged afterwards by one verifier
 with the browser's rules) and, when that fails, leniently (anything the server speaks),
 which says what a server that refuses the browser does accept. `workstation_context` is
-the Python/OpenSSL trust other probes use for their own requests.
+the Python/OpenSSL trust other probes use for their own requests. Each context is built
+once and shared by every handshake, so none is changed per handshake.
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ import ssl
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Literal
-
-import certifi
+from weakref import WeakKeyDictionary
 
 from probes.evidence import Stopwatch
+from probes.net.trust_store import trusting
 
 ALPN = ["h2", "http/1.1"]
-_NO_CHECK_TIME = 0x200000  # X509_V_FLAG_NO_CHECK_TIME: dates are judged against the injected clock
 FailureKind = Literal["verify", "tls", "reset", "timeout"]
 # What Chrome 120+ offers in TLS 1.2 (TLS 1.3 suites come on their own): ECDHE and plain RSA
 # key exchange, AES-GCM, ChaCha20 and AES-CBC-SHA; no DHE (removed in Chrome 53), RC4 (48),
@@ -59,30 +60,26 @@ class Handshake:
     client_certificate_refused: bool = False
 
 
+_WATCHED: WeakKeyDictionary[ssl.SSLObject, Handshake] = WeakKeyDictionary()  # handshakes under way
+
+
 def workstation_context(ca_bundle: Path | None) -> ssl.SSLContext:
-    """The trust a browser on this workstation has: `--ca-bundle` alone, else the system's and Mozilla's."""
-    if ca_bundle is not None:
-        context = ssl.create_default_context(cafile=str(ca_bundle))
-    else:
-        context = ssl.create_default_context()
-        context.load_verify_locations(cafile=certifi.where())
+    """The trust a browser on this workstation has: `--ca-bundle` alone, else the system's and Mozilla's
+    (loaded once per store: the context is shared, so it is never changed after this)."""
+    return trusting(ca_bundle, _offer_alpn)
+
+
+def _offer_alpn(context: ssl.SSLContext) -> None:
     context.set_alpn_protocols(ALPN)
-    return context
 
 
-def trust_only_context(ca_bundle: Path | None) -> ssl.SSLContext:
-    """The same trust, blind to host names and dates: does the chain lead to a trusted root?"""
-    context = workstation_context(ca_bundle)
-    context.check_hostname = False
-    context.verify_flags |= _NO_CHECK_TIME
-    return context
-
-
+@cache
 def browser_context() -> ssl.SSLContext:
     """Offer what a current Chrome offers, verify nothing: the chain is judged afterwards.
 
     Security level 0 lets a 1024-bit key or a SHA-1 signature through the handshake, as
     Chrome's does; whether the browser accepts them is the verifier's and policy's call.
+    Built once and shared: nothing changes it after this.
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
@@ -97,8 +94,14 @@ def lenient_context(alpn: Sequence[str] = ALPN) -> ssl.SSLContext:
     """Verify nothing and accept every protocol and cipher OpenSSL still has.
 
     For looking at what a server says (its chain, its Date header), never for judging
-    it; `alpn` is what the client offers (an HTTP/1.1 client must not offer h2).
+    it; `alpn` is what the client offers (an HTTP/1.1 client must not offer h2). One
+    context per `alpn`, shared, as `browser_context`'s is.
     """
+    return _lenient(tuple(alpn))
+
+
+@cache
+def _lenient(alpn: tuple[str, ...]) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -120,8 +123,9 @@ async def handshake(
     """Handshake as a client with SNI `server_name`, then close the connection."""
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     result = Handshake(ok=False)
-    _watch_messages(context, result)
+    context._msg_callback = _message_seen  # type: ignore[attr-defined]  # no public API; same on every call
     tls = context.wrap_bio(incoming, outgoing, server_hostname=server_name)
+    _WATCHED[tls] = result
     watch = Stopwatch()
     try:
         async with asyncio.timeout(timeout):
@@ -173,14 +177,14 @@ async def _drive(
             incoming.write(data)
 
 
-def _watch_messages(context: ssl.SSLContext, result: Handshake) -> None:
-    """Note a CertificateRequest from the server (OpenSSL's message callback; no public API)."""
-
-    def seen(_conn: object, direction: str, _version: object, _content: object, kind: object, _data: bytes) -> None:
-        if direction == "read" and kind == _CERTIFICATE_REQUEST:
-            result.certificate_requested = True
-
-    context._msg_callback = seen  # type: ignore[attr-defined]
+def _message_seen(conn: object, direction: str, _version: object, _content: object, kind: object,
+                  _data: bytes) -> None:
+    """OpenSSL's message callback: note a CertificateRequest from the server on the handshake it belongs to
+    (contexts are shared between handshakes, so the result is looked up by connection)."""
+    if direction == "read" and kind == _CERTIFICATE_REQUEST and isinstance(conn, ssl.SSLObject):
+        watched = _WATCHED.get(conn)
+        if watched is not None:
+            watched.certificate_requested = True
 
 
 async def _settle(

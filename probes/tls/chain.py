@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from datetime import datetime
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class CertificateInfo(BaseModel):
     """One certificate of the chain, as sent (position 0 is the server's own)."""
+
+    model_config = ConfigDict(frozen=True)  # read once, shared by every run that meets it again
 
     subject: str
     issuer: str
@@ -49,7 +52,9 @@ def read_chain(ders: list[bytes]) -> list[CertificateInfo]:
     return [read_certificate(der) for der in ders]
 
 
+@lru_cache(maxsize=256)
 def read_certificate(der: bytes) -> CertificateInfo:
+    """One certificate's facts; kept by its bytes, since a monitor meets the same chain on every scrape."""
     cert = x509.load_der_x509_certificate(der)
     key = cert.public_key()
     key_type, key_size = _key_facts(key)
