@@ -69,16 +69,15 @@ class BrowserProbe:
                                reason=f"{exc}; fix: {exc.fix}", evidence=evidence, duration_ms=watch.ms())
         evidence.browser = session.info.support()
         evidence.timings_ms["launch"] = watch.ms()
-        gate = await ctx.unreachable()
-        if gate is not None:
-            return ProbeResult(name=self.name, status="skip", summary=gate, reason=gate, evidence=evidence,
-                               duration_ms=watch.ms())
         try:
-            await _load(ctx, session, evidence, watch)
+            gate = await _load(ctx, session, evidence, watch)
         except Exception as exc:  # noqa: BLE001 - a browser that crashes mid-page is "could not check"
             return ProbeResult(name=self.name, status="error", summary="the browser failed while loading the page",
                                reason=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
                                evidence=evidence, duration_ms=watch.ms())
+        if gate is not None:
+            return ProbeResult(name=self.name, status="skip", summary=gate, reason=gate, evidence=evidence,
+                               duration_ms=watch.ms())
         findings = classify(evidence, ctx.target.host, ctx.config.profile, ctx.now(),
                             proxied=ctx.proxy.for_url(ctx.target.url) is not None)
         reason = unchecked(evidence, findings)
@@ -87,23 +86,35 @@ class BrowserProbe:
                            evidence=evidence, findings=findings, duration_ms=watch.ms())
 
 
-async def _load(ctx: ProbeContext, session: BrowserSession, evidence: BrowserEvidence, watch: Stopwatch) -> None:
+async def _load(ctx: ProbeContext, session: BrowserSession, evidence: BrowserEvidence, watch: Stopwatch) -> str | None:
+    """Open a page and visit the portal; or, when the network probe found it unreachable, why not (nothing fetched).
+
+    The page opens while that is being decided: starting its renderer takes a few hundred
+    milliseconds that would otherwise follow the network probe. A HAR is kept only of a visit.
+    """
     har = artifact_path(ctx, "browser", "har") if artifacts_wanted(ctx) else None
     context = await session.new_context(ctx, har)
+    gate: str | None = None
     try:
-        await _visit(ctx, context, evidence, watch)
+        gate, page = await asyncio.gather(ctx.unreachable(), context.new_page())
+        if gate is None:
+            await _visit(ctx, context, page, evidence, watch)
+        return gate
     finally:
         try:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(context.close(), CLOSE_TIMEOUT)
         finally:  # even when cancelled while closing: no unredacted HAR is left behind
-            if har is not None and redact_or_remove(har, _secrets(ctx)):
+            if har is not None and gate is not None:
+                har.unlink(missing_ok=True)
+            elif har is not None and redact_or_remove(har, _secrets(ctx)):
                 evidence.har = str(har)
 
 
-async def _visit(ctx: ProbeContext, context: BrowserContext, evidence: BrowserEvidence, watch: Stopwatch) -> None:
+async def _visit(
+    ctx: ProbeContext, context: BrowserContext, page: Page, evidence: BrowserEvidence, watch: Stopwatch
+) -> None:
     context.set_default_timeout(FORM_WAIT * 1000)
-    page = await context.new_page()
     events = PageWatch(page, ctx.resources.explain)
     # one file, written again if the page is looked at twice
     shot = artifact_path(ctx, "browser", "png") if artifacts_wanted(ctx) else None

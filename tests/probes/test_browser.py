@@ -228,6 +228,7 @@ async def test_skipped_when_the_network_probe_reached_nothing(
     async with ctx.resources:
         result = await BrowserProbe().run(ctx)
     assert result.status == "skip" and "not reachable" in (result.reason or "")
+    assert result.evidence.har is None and not list(tmp_path.rglob("*.har"))  # the page opened, nothing was visited
 
 
 async def test_no_browser_is_an_error_with_the_fix(tmp_path: Path) -> None:
