@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from agent.cli import credentials, signals
@@ -73,8 +73,8 @@ async def _diagnose(options: argparse.Namespace, began: float) -> int:
         start_launch(resources, LaunchPlan.make(options.browser, bundle, bool(options.dns_server)))
         await let_start()
     try:
-        build_run, execute = await _loaded_beside(asyncio.to_thread(_load_agent), resources is not None)
-        return await execute(build_run(options, claimed), resources, began)
+        run, execute = await _loaded_beside(asyncio.to_thread(_load_agent, options, claimed), resources is not None)
+        return await execute(run, resources, began)
     finally:
         if resources is not None:
             await resources.aclose()
@@ -92,9 +92,13 @@ async def _loaded_beside(loading: Awaitable[_T], launching: bool) -> _T:
         sys.setswitchinterval(interval)
 
 
-def _load_agent() -> tuple[Callable[..., Run], Callable[..., Awaitable[int]]]:
-    """The agent's heavy modules, imported in a worker thread so that the event loop keeps launching the browser."""
+def _load_agent(options: argparse.Namespace, claimed: Mapping[str, str]) -> tuple[Run, Callable[..., Awaitable[int]]]:
+    """The agent's heavy modules, the checked run and its probes' modules, loaded in a worker thread so that the
+    event loop keeps launching the browser (an import on the event loop would hold the launch up)."""
     from agent.cli.options import build_run
     from agent.cli.session import execute
+    from agent.engine.registry import preload, select
 
-    return build_run, execute
+    run = build_run(options, claimed)
+    preload(select(run.only, run.skip))
+    return run, execute

@@ -34,6 +34,13 @@ def load(name: str) -> Probe:
     return probe
 
 
+def preload(names: list[str]) -> None:
+    """Import the modules of the probes that will run, ahead of the run: a caller loading the agent in a
+    worker thread (the command line, while the browser starts) keeps their imports off the event loop."""
+    for name in names:
+        importlib.import_module(PROBES[name].partition(":")[0])
+
+
 def select(only: set[str] | None, skip: set[str]) -> list[str]:
     """Probe names to run, in contract order."""
     return [n for n in PROBE_NAMES if (only is None or n in only) and n not in skip]
