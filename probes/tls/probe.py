@@ -31,8 +31,7 @@ from probes.tls.chain import CertificateInfo, read_certificate, read_chain
 from probes.tls.evidence import TlsEvidence
 from probes.tls.judging import judge_chain
 from probes.tls.rules import judge, when
-from probes.tls.stapling import Staple
-from probes.tls.stapling import ask as ask_staple
+from probes.tls.stapling import StapleSource
 
 __all__ = ["CertificateInfo", "TlsEvidence", "TlsProbe"]
 
@@ -151,17 +150,15 @@ async def _observe(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: flo
     The handshake asking for a stapled OCSP answer runs alongside the browser's, so on a
     real network its round trips cost no wall time; it is dropped when the chain is not judged.
     """
-    host = ctx.target.host
-    staple = asyncio.create_task(ask_staple(opener, host, ctx.time_left(step)))
+    staples = StapleSource(opener, ctx.target.host, ctx.target.port, ctx.time_left(step))
     try:
-        await _handshake_and_judge(ev, opener, ctx, step, public_roots, staple)
+        await _handshake_and_judge(ev, opener, ctx, step, public_roots, staples)
     finally:
-        staple.cancel()
-        await asyncio.gather(staple, return_exceptions=True)
+        await staples.aclose()
 
 
 async def _handshake_and_judge(ev: TlsEvidence, opener: Opener, ctx: ProbeContext, step: float,
-                               public_roots: Path, staple: asyncio.Task[Staple]) -> None:
+                               public_roots: Path, staples: StapleSource) -> None:
     host = ctx.target.host
     main = await handshake(*await opener(), browser_context(), host, step)
     if isinstance(opener, _Direct):
@@ -181,7 +178,7 @@ async def _handshake_and_judge(ev: TlsEvidence, opener: Opener, ctx: ProbeContex
         chain = chain or lenient.chain
     ev.certificates = read_chain(chain)
     if ev.certificates and main.failure is None:
-        await judge_chain(ev, chain, ctx, ctx.time_left(step), public_roots, lambda: staple)
+        await judge_chain(ev, chain, ctx, ctx.time_left(step), public_roots, partial(staples.for_leaf, chain[0]))
 
 
 async def _look_direct(ev: TlsEvidence, direct: _Direct, step: float) -> None:

@@ -10,8 +10,9 @@ whether the answer is for this leaf and signed by its issuer is `revocation.py`'
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from OpenSSL import SSL
@@ -24,12 +25,54 @@ Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 _CHUNK = 65536
 
 
+KEEP_SECONDS = 300.0  # how long an answer serves again, for the same leaf on the same server
+
+
 @dataclass(frozen=True)
 class Staple:
     """The DER OCSPResponse the server stapled (None when it stapled none), and what happened."""
 
     response: bytes | None
     note: str
+    answered: bool = True  # the handshake ended: its answer (a staple or none) may be kept
+
+
+class StapleSource:
+    """The staple for one handshake with (host, port): asked alongside it; or the answer the same server gave
+    for the same leaf within KEEP_SECONDS, as a browser keeps an OCSP answer. A monitor scraping every few
+    seconds then makes one handshake fewer each time; a changed leaf is asked about afresh."""
+
+    def __init__(self, opener: Callable[[], Awaitable[Streams]], host: str, port: int, timeout: float) -> None:
+        self._opener, self._host, self._timeout = opener, host, timeout
+        self._key = (host, port)
+        self._kept = _KEPT.get(self._key)
+        if self._kept is not None and time.monotonic() - self._kept[0] > KEEP_SECONDS:
+            self._kept = None
+        self._asking = None if self._kept is not None else self._start()
+
+    async def for_leaf(self, leaf: bytes) -> Staple:
+        """The staple for the leaf the handshake showed."""
+        if self._kept is not None and self._kept[1] == leaf:
+            age = time.monotonic() - self._kept[0]
+            return replace(self._kept[2], note=f"{self._kept[2].note} ({age:.0f} s ago, same certificate)")
+        if self._asking is None:
+            self._asking = self._start()
+        staple = await self._asking
+        if staple.answered:
+            _KEPT[self._key] = (time.monotonic(), leaf, staple)
+        return staple
+
+    def _start(self) -> asyncio.Task[Staple]:
+        return asyncio.create_task(ask(self._opener, self._host, self._timeout))
+
+    async def aclose(self) -> None:
+        """Stop an ask still under way (the chain was not judged)."""
+        if self._asking is not None:
+            self._asking.cancel()
+            await asyncio.gather(self._asking, return_exceptions=True)
+
+
+_KEPT: dict[tuple[str, int], tuple[float, bytes, Staple]] = {}  # (host, port): (when, leaf DER, answer)
 
 
 async def ask(opener: Callable[[], Awaitable[Streams]], host: str, timeout: float) -> Staple:
@@ -47,9 +90,9 @@ async def ask(opener: Callable[[], Awaitable[Streams]], host: str, timeout: floa
             reader, writer = await opener()
             await _drive(conn, reader, writer)
     except TimeoutError:
-        return Staple(None, f"stapled OCSP: no handshake within {timeout:g} s")
+        return Staple(None, f"stapled OCSP: no handshake within {timeout:g} s", answered=False)
     except (OSError, EOFError, SSL.Error, TunnelError) as exc:
-        return Staple(None, f"stapled OCSP: the handshake asking for it failed ({_why(exc)})")
+        return Staple(None, f"stapled OCSP: the handshake asking for it failed ({_why(exc)})", answered=False)
     finally:
         if writer is not None:
             writer.close()

@@ -82,3 +82,18 @@ async def test_no_staple_falls_back_to_the_responder(root, issuing, servers, tmp
     ev = result.evidence
     assert ev.ocsp_stapled is False and ev.revocation_source == "ocsp" and len(responder.requests) == 1
     assert ev.revocation_tried[0] == "stapled OCSP: the server stapled no response"
+
+
+async def test_the_same_leaf_on_the_same_server_reuses_its_recent_answer(root, issuing, servers, tmp_path,
+                                                                           monkeypatch) -> None:
+    cert = leaf(issuing, ocsp=NOWHERE)
+    server = stapling(servers, [cert, issuing], ocsp_response(cert, issuing, ocsp.OCSPCertStatus.REVOKED))
+    first, again = await tls_probe(server.port, tmp_path, root), await tls_probe(server.port, tmp_path, root)
+    assert server.asked == 1  # a monitor's next scrape makes one handshake, not two
+    for result in (first, again):
+        assert [f.id for f in result.findings] == ["tls.cert_revoked"]
+        assert result.evidence.revocation_source == "stapled_ocsp"
+    assert any("same certificate" in t for t in again.evidence.revocation_tried)
+    monkeypatch.setattr("probes.tls.stapling.KEEP_SECONDS", 0.0)
+    await tls_probe(server.port, tmp_path, root)
+    assert server.asked == 2  # too old: asked again
