@@ -8,7 +8,7 @@ and a probe that cannot look (a reference unreachable) says so with status `erro
 and a reason, which keeps "could not check" apart from "found a problem".
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 __all__ = [
     "LEFT_OUT", "NOT_APPLICABLE", "CertificateValidity", "Credentials", "Evidence", "Finding", "NoEvidence", "Probe",
@@ -87,7 +87,7 @@ ANSWER_SHARE = 0.25  # of --timeout: the longest wait for a silent server (see P
 _budget_end: contextvars.ContextVar[float | None] = contextvars.ContextVar("probe_budget_end", default=None)
 
 
-_running: contextvars.ContextVar[Probe | None] = contextvars.ContextVar("running_probe", default=None)
+_running: contextvars.ContextVar["Probe | None"] = contextvars.ContextVar("running_probe", default=None)
 E = TypeVar("E", bound=Evidence)
 
 
@@ -95,7 +95,7 @@ class UndeclaredRead(Exception):
     """A probe read another probe's result that its `depends_on` does not declare: a bug, caught in tests."""
 
 
-def enter_probe(probe: Probe, budget_end: float) -> None:
+def enter_probe(probe: "Probe", budget_end: float) -> None:
     """Called by the runner inside each probe's task: which probe runs there, and when its budget runs out."""
     _running.set(probe)
     _budget_end.set(budget_end)

@@ -5,7 +5,7 @@ result envelope (`probes.result`) gathers those models into one typed union, so
 importing evidence never pulls in a probe.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import time
 from typing import Any, Literal

@@ -6,7 +6,7 @@ account problems, the login form's selectors. Every model forbids unknown fields
 typo in a profile file is reported at load rather than silently ignored.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import re
 from typing import Annotated, Literal

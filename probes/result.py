@@ -5,7 +5,7 @@ probe's own evidence model again, and the shipped JSON Schema describes every fi
 Evidence without a known tag (a report from a newer agent) is kept whole as `NoEvidence`.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from typing import Annotated, Any
 

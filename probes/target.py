@@ -1,6 +1,6 @@
 """The portal under diagnosis: a login URL, checked and split once."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import ipaddress
 import re
@@ -37,7 +37,7 @@ class Target(BaseModel):
         return is_ip(self.host)
 
     @classmethod
-    def parse(cls, text: str, profile: str | None = None) -> Target:
+    def parse(cls, text: str, profile: str | None = None) -> "Target":
         """Check `text` is an http(s) URL with a valid host; raise TargetError saying what is wrong."""
         raw = text.strip()
         text = without_userinfo(raw)  # a password typed into the URL goes nowhere: not the report, not stderr

@@ -16,8 +16,6 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any
 
-import platformdirs
-
 from reports import html, json_report, ticket
 from reports.models import Bundle, Report
 
@@ -34,6 +32,8 @@ def folder_for(run_id: str, json_path: str | None) -> Path:
     if json_path not in (None, "-"):
         report = Path(json_path).resolve()
         return report.parent / f"{report.stem}-bundle"
+    import platformdirs  # only here: a run told where its JSON goes never loads it
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "runs" / run_id
 
 

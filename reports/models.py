@@ -4,7 +4,7 @@ Probe results are embedded as they are (`probes.base.ProbeResult`), never mirror
 `reports/schema.json` is generated from `Report` and a test keeps the two in sync.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from datetime import datetime
 from typing import Any, Final, Literal
@@ -175,7 +175,7 @@ class Report(BaseModel):
     bundle: Bundle | None = None
 
     @model_validator(mode="after")
-    def _local_times(self) -> Report:
+    def _local_times(self) -> "Report":
         """The local times beside the UTC ones, filled in once, where the report is made."""
         if not self.time_zone:
             self.time_zone = timefmt.zone_name()

@@ -8,6 +8,7 @@ rest of the agent loads in a worker thread.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -27,8 +28,11 @@ SWITCH_WHILE_LOADING = 0.0002  # seconds
 def run(argv: Sequence[str]) -> int:
     """Diagnose as the arguments say; a bad argument raises UsageError (one line, exit 3)."""
     began = time.monotonic()  # --timeout counts from here: loading the agent is part of the run
-    with signals.caught_early():
-        return _run(build_parser().parse_args(list(argv)), began)
+    try:
+        with signals.caught_early():
+            return _run(build_parser().parse_args(list(argv)), began)
+    finally:
+        gc.unfreeze()  # a caller in the same process (a test, `compare`) gets every object collectable again
 
 
 def _run(options: argparse.Namespace, began: float) -> int:
@@ -94,11 +98,20 @@ async def _loaded_beside(loading: Awaitable[_T], launching: bool) -> _T:
 
 def _load_agent(options: argparse.Namespace, claimed: Mapping[str, str]) -> tuple[Run, Callable[..., Awaitable[int]]]:
     """The agent's heavy modules, the checked run and its probes' modules, loaded in a worker thread so that the
-    event loop keeps launching the browser (an import on the event loop would hold the launch up)."""
-    from agent.cli.options import build_run
-    from agent.cli.session import execute
-    from agent.engine.registry import preload, select
+    event loop keeps launching the browser (an import on the event loop would hold the launch up).
 
-    run = build_run(options, claimed)
-    preload(select(run.only, run.skip))
+    Modules, classes and schemas live as long as the process: the collector is held off while they load (it
+    would find no garbage among them) and then told to skip them (frozen), instead of walking them all again
+    in every full collection of the run."""
+    gc.disable()
+    try:
+        from agent.cli.options import build_run
+        from agent.cli.session import execute
+        from agent.engine.registry import preload, select
+
+        run = build_run(options, claimed)
+        preload(select(run.only, run.skip))
+    finally:
+        gc.enable()
+    gc.freeze()
     return run, execute

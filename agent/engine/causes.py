@@ -4,7 +4,7 @@ The owner decides who is told to act in every renderer; `annotate` copies it ont
 ranked causes, with a maintenance window's start and end where a probe found one.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import tomllib
 from datetime import datetime, timedelta

@@ -8,7 +8,6 @@ traceback. A profile from `--profile-file` replaces a built-in one of the same n
 
 from __future__ import annotations
 
-import difflib
 import json
 import tomllib
 from importlib import resources
@@ -125,6 +124,8 @@ def dump_profile(profile: Profile) -> str:
 
 def close_matches(name: str, profiles: dict[str, Profile]) -> list[str]:
     """Profile names that look like `name`, best first, for a 'did you mean' line."""
+    import difflib  # only when a profile name is not found
+
     return difflib.get_close_matches(name.lower(), sorted(profiles), n=3, cutoff=0.6)
 
 

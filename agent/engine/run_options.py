@@ -6,7 +6,7 @@ A bad value raises `OptionError` with one line naming the option as the user wro
 it: `--dns-server` on the command line, `targets.NAME.dns_servers` in a file.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import math
 import ssl

@@ -15,7 +15,7 @@ an interrupted run is never OK.
     else                                  -> ok
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from pydantic import BaseModel, Field
 

@@ -1,6 +1,6 @@
 """What the `browser` probe saw: the page as Chromium loaded it, its errors, form, cookies and artifacts."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from typing import Literal
 

@@ -1,6 +1,6 @@
 """What the `clock` probe saw: each time reference and the offset chosen."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from typing import Literal
 

@@ -7,7 +7,7 @@ a name that does not resolve or a kiss-of-death is an `error` on that answer, ne
 an exception: the caller decides what "no reference" means.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import asyncio
 import os

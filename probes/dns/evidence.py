@@ -1,6 +1,6 @@
 """What the `dns` probe saw: the system's answer, each resolver's, and the addresses later probes use."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from typing import Literal
 

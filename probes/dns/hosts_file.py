@@ -6,7 +6,7 @@ ourselves (rather than through getaddrinfo) lets the dns probe compare it with t
 resolvers the user names, without asking the system's resolver.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import ipaddress
 import os

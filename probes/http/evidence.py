@@ -1,6 +1,6 @@
 """What the `http` probe saw: every hop of the login URL and the final answer."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from typing import Literal
 

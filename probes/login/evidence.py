@@ -1,6 +1,6 @@
 """What the `login` probe saw: the outcome of signing in and the portal's words (never the credentials)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from typing import Literal
 

@@ -7,7 +7,7 @@ resolved here, through the configured resolvers or else the OS. `probes.net.http
 sends requests to these addresses with the host name kept for SNI and `Host`.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import asyncio
 import socket
@@ -36,7 +36,7 @@ class HostLookup(BaseModel):
     ms: int = 0
 
 
-async def lookup(ctx: ProbeContext, host: str, port: int = 443, timeout: float = LOOKUP_TIMEOUT) -> HostLookup:
+async def lookup(ctx: "ProbeContext", host: str, port: int = 443, timeout: float = LOOKUP_TIMEOUT) -> HostLookup:
     """Resolve `host` the way the run resolves names: the configured resolvers, else the OS."""
     watch = Stopwatch()
     if is_ip(host):
@@ -63,7 +63,7 @@ async def lookup(ctx: ProbeContext, host: str, port: int = 443, timeout: float =
     return HostLookup(host=host, addresses=addresses, via="system", outcome="answer", ms=watch.ms())
 
 
-async def lookup_once(ctx: ProbeContext, host: str, port: int = 443) -> HostLookup:
+async def lookup_once(ctx: "ProbeContext", host: str, port: int = 443) -> HostLookup:
     """`lookup`, once per run and host: the HTTP client and the browser's relay share the answer (and a lookup
     still under way, so two connections at once ask once)."""
     known = ctx.resources.resolved_hosts

@@ -1,6 +1,6 @@
 """What a run learned of its PAC file: a small model of its own, so evidence can hold it without loading the fetcher."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from typing import Literal
 

@@ -8,7 +8,7 @@ once at the start of the run (`resolve_pac`), so `for_url` stays the one, synchr
 decision point and answers as the browser's PAC evaluation would.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import asyncio
 import fnmatch
@@ -68,7 +68,7 @@ class ProxySettings(BaseModel):
         return redact(value) if value else value
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> ProxySettings:
+    def from_environment(cls, environ: dict[str, str] | None = None) -> "ProxySettings":
         """Proxies from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY, lower case winning."""
         env = os.environ if environ is None else environ
         found: dict[str, str] = {}
@@ -93,7 +93,7 @@ class ProxySettings(BaseModel):
         )
 
     @classmethod
-    async def detect(cls) -> ProxySettings:
+    async def detect(cls) -> "ProxySettings":
         """The environment's proxies when set, else the OS's: manual proxies, PAC URL, bypass list.
 
         Reading the OS's settings may run a command (gsettings, scutil, netsh): it runs in a

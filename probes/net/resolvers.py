@@ -5,7 +5,7 @@ list, a short lifetime), so "which resolver said what" survives into the evidenc
 the rcode or the silence, the addresses, their TTLs and the time taken.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import asyncio
 import ipaddress

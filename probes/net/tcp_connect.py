@@ -6,7 +6,7 @@ the interface that holds it, which is how a VPN that captures the portal's traff
 shows up.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import asyncio
 import errno

@@ -1,6 +1,6 @@
 """What the `network` probe saw: each TCP attempt, the route taken, the captive-portal check."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from typing import Literal
 

@@ -10,7 +10,6 @@ GNOME (and desktops built on its settings) is read with one
 from __future__ import annotations
 
 import ast
-import configparser
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -62,6 +61,8 @@ def from_gsettings(values: Mapping[str, object]) -> SystemProxy:
 
 def parse_kioslaverc(text: str) -> SystemProxy:
     """KDE's `[Proxy Settings]`: proxies written `http://host:port` or the older `http://host port`."""
+    import configparser  # only for KDE's settings file, when there is one
+
     found = SystemProxy(source=KDE_SOURCE)
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     parser.optionxform = str  # type: ignore[assignment, method-assign]  # keys are case-sensitive

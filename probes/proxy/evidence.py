@@ -1,6 +1,6 @@
 """What the `proxy` probe saw: the settings in force, the proxy path, VPN interfaces and routes."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from typing import Literal
 

@@ -5,7 +5,7 @@ carries the portal's traffic is a `vpn.interference` warning: split tunnels, VPN
 DNS and VPN-side filtering are common reasons a portal works on one network only.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import asyncio
 import ipaddress

@@ -1,6 +1,6 @@
 """What the `sso` probe saw: the identity-provider hosts, their reachability and signing certificates."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from datetime import datetime
 from typing import Literal

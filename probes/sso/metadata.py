@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 import httpx
@@ -60,6 +59,8 @@ async def fetch(ctx: ProbeContext, client: httpx.AsyncClient, url: str) -> bytes
 
 def read_saml(url: str, body: bytes) -> SamlMetadata:
     """The IdP's signing certificates from SAML 2.0 metadata (EntityDescriptor or EntitiesDescriptor)."""
+    import xml.etree.ElementTree as ET  # only when a portal publishes SAML metadata
+
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:

@@ -1,6 +1,6 @@
 """What the `status_page` probe read: the page's kind, its components, incidents and maintenance."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from typing import Literal
 

@@ -8,7 +8,7 @@ a major or critical indicator, a component in outage or an open incident `portal
 Pure: data and the run's clock in, facts and findings out.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from datetime import datetime, timedelta
 from typing import Any

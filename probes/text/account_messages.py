@@ -7,7 +7,7 @@ the most specific; then the built-in English patterns (`data/account_messages.to
 outcome by outcome in the file's order.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import re
 import tomllib

@@ -6,7 +6,7 @@ the page and a later step can read a maintenance window out of the sentence. The
 wording is data (`data/maintenance.toml`), ordered so the first matching rule decides.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import re
 import tomllib

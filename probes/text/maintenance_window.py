@@ -8,7 +8,7 @@ occurrence the announcement most plausibly means. Time-zone words are data
 (`data/time_zones.toml`). Text with no start and end time gives no window.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import re
 import tomllib

@@ -5,7 +5,7 @@ form at all; both need the words a user would see, not the markup, scripts or st
 Parsing is lenient (`html.parser`): a broken page still yields its text.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from html.parser import HTMLParser
 

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import httpx
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import pkcs7
 
 from probes.net.httpclient import client_for, describe_error
 
@@ -42,6 +41,8 @@ async def fetch(ctx: ProbeContext, url: str, timeout: float, *, body: bytes | No
 
 def certificates_in(data: bytes) -> list[x509.Certificate]:
     """The certificates in a caIssuers answer: DER, PEM, or a PKCS#7 bundle of either."""
+    from cryptography.hazmat.primitives.serialization import pkcs7  # only once an issuer is fetched
+
     for load in (
         lambda d: [x509.load_der_x509_certificate(d)],
         x509.load_pem_x509_certificates,

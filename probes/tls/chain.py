@@ -5,7 +5,7 @@ the probe report all of them (an expired certificate that also names the wrong h
 and judge dates against the injected clock rather than the machine's.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import hashlib
 import ipaddress

@@ -1,6 +1,6 @@
 """What the `tls` probe saw: the handshakes and the certificate chain, as the server sent it."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from datetime import datetime
 from typing import Literal

@@ -1,6 +1,6 @@
 """The evidence the `user_browser` probe records, typed so the report and support can rely on it."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 from typing import Any, Literal
 

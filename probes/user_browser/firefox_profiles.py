@@ -12,22 +12,26 @@ https://searchfox.org/mozilla-central/source/modules/libpref/init/StaticPrefList
 
 from __future__ import annotations
 
-import configparser
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from probes.user_browser.evidence import ExtensionInfo, ProfileInfo, Setting, SiteSettings
 from probes.user_browser.extensions import Catalog, describe
 from probes.user_browser.safe_read import Unreadable, query_sqlite, read_json, read_text
 from probes.user_browser.site_patterns import Site
 
+if TYPE_CHECKING:
+    import configparser
+
 _USER_PREF = re.compile(r'^\s*user_pref\(\s*"([^"]+)"\s*,\s*(.+?)\s*\)\s*;', re.MULTILINE)
 PERMISSION: dict[int, Setting] = {1: "allow", 2: "block", 8: "session_only"}
 
 
 def _ini(path: Path) -> configparser.ConfigParser:
+    import configparser  # only when a Firefox profile is there to read
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:

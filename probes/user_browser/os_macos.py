@@ -7,7 +7,6 @@ ones `/Library/Managed Preferences/<user>/<bundle id>.plist`
 
 from __future__ import annotations
 
-import plistlib
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,8 @@ def managed_plists(root: Path, user: str | None, bundle: str) -> list[Path]:
 
 def read_plist(path: Path) -> dict[str, Any]:
     """A plist's top-level dict (binary or XML)."""
+    import plistlib  # macOS only: other systems never load it
+
     try:
         value = plistlib.loads(read_bytes(path))
     except (plistlib.InvalidFileException, ValueError) as exc:

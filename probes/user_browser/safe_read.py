@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +63,8 @@ def query_sqlite(path: Path, sql: str) -> list[tuple[Any, ...]]:
     The copy, never the original, is opened: Firefox keeps its databases locked, and
     opening the original even read-only could create `-shm`/`-wal` files beside it.
     """
+    import sqlite3  # only for a Firefox profile's permissions: most runs never load it
+
     try:
         with tempfile.TemporaryDirectory(prefix="diagnose-ub-") as folder:
             copy = Path(folder) / path.name

@@ -9,7 +9,7 @@ as browsers count it a secure context. Without submitting, the block is predicte
 the form's target; the login probe, which submits, observes it.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import asyncio
 from ipaddress import ip_address
@@ -96,7 +96,7 @@ async def _evaluate(frame: Any, script: str) -> Any:
         return None
 
 
-async def read_form_target(page: Page) -> FormTarget | None:
+async def read_form_target(page: "Page") -> FormTarget | None:
     """The login form's target, from the first frame (top first) that holds a login form."""
     for frame in page.frames:
         found = await _evaluate(frame, _TARGET_JS)
@@ -107,7 +107,7 @@ async def read_form_target(page: Page) -> FormTarget | None:
     return None
 
 
-async def observe_submit(page: Page, target: FormTarget) -> None:
+async def observe_submit(page: "Page", target: FormTarget) -> None:
     """After the form was sent: did Chromium stop it? Sets `observed` and `shown` on a target it blocks.
 
     Stopped means the top frame ended on Chromium's own error page rather than at the target.

@@ -6,7 +6,7 @@ redirect chain, identity providers included), and the cookies the servers tried 
 set. URLs are kept without query or fragment: those carry tokens and SAML assertions.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 import asyncio
 import contextlib
@@ -72,7 +72,7 @@ class PageWatch:
     it (the run's relay knows why it refused a connection; Chromium only says SOCKS).
     """
 
-    def __init__(self, page: Page, explain: Callable[[str, str], str] | None = None) -> None:
+    def __init__(self, page: "Page", explain: Callable[[str, str], str] | None = None) -> None:
         self.page = page
         self.explain = explain or (lambda _host, error: error)
         self.page_errors: list[str] = []
@@ -90,38 +90,38 @@ class PageWatch:
         page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
 
-    def _is_top_document(self, request: Request) -> bool:
+    def _is_top_document(self, request: "Request") -> bool:
         try:
             return request.is_navigation_request() and request.frame == self.page.main_frame
         except Exception:  # noqa: BLE001 - a service worker's request has no frame
             return False
 
-    def _page_error(self, error: Error) -> None:
+    def _page_error(self, error: "Error") -> None:
         if len(self.page_errors) < MAX_ITEMS:
             name = getattr(error, "name", None) or "Error"
             self.page_errors.append(f"{name}: {error.message}"[:MAX_MESSAGE])
 
-    def _console(self, message: ConsoleMessage) -> None:
+    def _console(self, message: "ConsoleMessage") -> None:
         text = message.text
         # Chromium's own "Failed to load resource" lines repeat what `failed` records with more detail
         if message.type == "error" and not text.startswith("Failed to load resource") \
                 and len(self.console_errors) < MAX_ITEMS:
             self.console_errors.append(text[:MAX_MESSAGE])
 
-    def _request(self, request: Request) -> None:
+    def _request(self, request: "Request") -> None:
         if self._is_top_document(request) and len(self.documents) < MAX_ITEMS:
             url = bare_url(request.url)
             if not self.documents or self.documents[-1] != url:
                 self.documents.append(url)
 
-    def _request_failed(self, request: Request) -> None:
+    def _request_failed(self, request: "Request") -> None:
         error = self.explain(host_of(request.url), request.failure or "failed")
         if self._is_top_document(request):
             self.navigation_error, self.navigation_error_url = error, bare_url(request.url)
         elif "ERR_ABORTED" not in error:  # aborted: the page moved on, nothing failed
             self._add_failure(request, error)
 
-    def _response(self, response: Response) -> None:
+    def _response(self, response: "Response") -> None:
         request = response.request
         if self._is_top_document(request):
             self.main_status = response.status
@@ -132,13 +132,13 @@ class PageWatch:
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
-    async def _read_cookies(self, response: Response) -> None:
+    async def _read_cookies(self, response: "Response") -> None:
         with contextlib.suppress(Exception):
             for line in await response.header_values("set-cookie"):
                 if len(self.cookies_sent) < MAX_ITEMS:
                     self.cookies_sent.append((host_of(response.url), line))
 
-    def _add_failure(self, request: Request, error: str) -> None:
+    def _add_failure(self, request: "Request", error: str) -> None:
         if len(self.failed) < MAX_ITEMS:
             self.failed.append(FailedRequest(
                 host=host_of(request.url), resource_type=request.resource_type, url=bare_url(request.url),
