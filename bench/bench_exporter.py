@@ -14,7 +14,9 @@ up, then scraped one request at a time, alternately, N times each:
 It prints the median and 90th percentile of each and the ratio of the medians. Then
 sustained throughput: each exporter pinned to one core (`GOMAXPROCS=1` for the Go
 one), the other core driving `--clients` scrapes at once for `--seconds`, and the
-scrapes per second each sustained.
+scrapes per second each sustained. Each client of `diagnose serve` scrapes its own
+target name for the same portal: scrapes of one target at once share one diagnosis,
+which would flatter the figure.
 
 Usage: .venv/bin/python bench/bench_exporter.py [-n REQUESTS] [--server nginx|python] [--seconds S] [--clients C]
 """
@@ -126,13 +128,13 @@ def pin(core: int) -> list[str]:
     return [taskset, "-c", str(core)] if taskset and (os.cpu_count() or 1) >= 2 else []
 
 
-async def _throughput(url: str, seconds: float, clients: int) -> tuple[int, int]:
-    """Successful and failed scrapes of `url` by `clients` loops over `seconds`."""
+async def _throughput(urls: list[str], seconds: float) -> tuple[int, int]:
+    """Successful and failed scrapes over `seconds` by one loop per URL in `urls`, each scraping its own."""
     counts = [0, 0]
     end = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    limits = httpx.Limits(max_connections=len(urls), max_keepalive_connections=len(urls))
 
-    async def loop(client: httpx.AsyncClient) -> None:
+    async def loop(client: httpx.AsyncClient, url: str) -> None:
         while time.monotonic() < end:
             try:
                 answer = await client.get(url, timeout=30)
@@ -141,15 +143,15 @@ async def _throughput(url: str, seconds: float, clients: int) -> tuple[int, int]
                 counts[1] += 1
 
     async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
-        await asyncio.gather(*(loop(client) for _ in range(clients)))
+        await asyncio.gather(*(loop(client, url) for url in urls))
     return counts[0], counts[1]
 
 
-def throughput(url: str, seconds: float, clients: int) -> tuple[float, int]:
-    """Scrapes per second sustained against `url` from the other core, and how many failed."""
+def throughput(urls: list[str], seconds: float) -> tuple[float, int]:
+    """Scrapes per second sustained by one client per URL in `urls`, from the other core, and how many failed."""
     if pin(1) and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {1})
-    ok, failed = asyncio.run(_throughput(url, seconds, clients))
+    ok, failed = asyncio.run(_throughput(urls, seconds))
     return ok / seconds, failed
 
 
@@ -186,11 +188,12 @@ def main() -> int:
             "modules:\n  http_2xx:\n    prober: http\n    timeout: 10s\n    http:\n"
             f"      preferred_ip_protocol: ip4\n      tls_config:\n        ca_file: {bundle}\n"
         )
-        (work / "exporter.toml").write_text(
-            f'listen = "127.0.0.1:{dg_port}"\n[targets.portal]\nurl = "{target}"\n'
+        # the same portal under one name per client: concurrent scrapes of one target would share a diagnosis
+        names = ["portal", *(f"portal{n}" for n in range(1, options.clients))]
+        (work / "exporter.toml").write_text(f'listen = "127.0.0.1:{dg_port}"\n' + "".join(
+            f'[targets.{name}]\nurl = "{target}"\n'
             f'ca_bundle = "{bundle}"\ntime_servers = ["{ntp.address[0]}:{ntp.address[1]}"]\n'
-            'skip = ["browser", "login"]\ncaptive_check = "off"\ntimeout = 10\n'
-        )
+            'skip = ["browser", "login"]\ncaptive_check = "off"\ntimeout = 10\n' for name in names))
         try:
             processes.append(subprocess.Popen(
                 [*pin(0), BLACKBOX, f"--config.file={work / 'blackbox.yml'}",
@@ -217,7 +220,11 @@ def main() -> int:
                         print(f"{name}: a scrape did not succeed")
                         return 1
                     times[name].append(seconds)
-            rates = {name: throughput(url, options.seconds, options.clients) for name, url in urls.items()}
+            per_client = {
+                "blackbox_exporter": [urls["blackbox_exporter"]] * options.clients,
+                "diagnose serve": [f"http://127.0.0.1:{dg_port}/probe?target={name}" for name in names],
+            }
+            rates = {name: throughput(per_client[name], options.seconds) for name in urls}
         finally:
             for process in processes:
                 process.terminate()
