@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import socket
 import sys
@@ -27,11 +28,21 @@ def os_description() -> str:
     return f"{system} {platform.release()}"
 
 
+def os_version() -> str:
+    """The exact system, for support; on Linux the kernel and C library without `platform.platform()`, which
+    starts a `uname -p` process (and blocks the run while it does) only to learn the processor it leaves out."""
+    if sys.platform.startswith("linux"):
+        name = os.uname()
+        libc, version = platform.libc_ver()
+        return f"{name.sysname}-{name.release}-{name.machine}" + (f"-with-{libc}{version}" if libc else "")
+    return platform.platform()
+
+
 def describe(proxy: ProxySettings) -> Workstation:
     return Workstation(
         hostname=socket.gethostname(),
         os=os_description(),
-        os_version=platform.platform(),
+        os_version=os_version(),
         timezone=timezone_name(),
         local_time=datetime.now().astimezone().isoformat(timespec="seconds"),
         python=sys.version.split()[0],
