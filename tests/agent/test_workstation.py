@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 
@@ -16,6 +17,8 @@ def test_the_os_version_names_kernel_and_machine_without_starting_uname(monkeypa
     def no_process(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("a process was started to describe the workstation")
 
+    monkeypatch.setattr(platform, "_uname_cache", None)  # as in a fresh process: nothing read yet
+    monkeypatch.setattr(platform, "_platform_cache", {})
     monkeypatch.setattr(subprocess, "check_output", no_process)
     monkeypatch.setattr(subprocess, "Popen", no_process)
     name = os.uname()
