@@ -40,6 +40,8 @@ RUN pip install --no-cache-dir . \
 
 USER 10001:10001
 WORKDIR /home/diagnose
+# Playwright's driver compiled once here, kept in the user's cache (NODE_COMPILE_CACHE), not on every start
+RUN python -m probes.web.driver && test -n "$(ls -A /home/diagnose/.cache/diagnose/node-compile-cache)"
 
 EXPOSE 9471
 # Healthy when a one-shot run; for `serve`, when /-/healthy answers on the configured port.

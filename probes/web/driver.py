@@ -53,3 +53,13 @@ async def stop_driver(starting: asyncio.Future[Playwright]) -> None:
     with contextlib.suppress(BaseException):
         playwright = await asyncio.wait_for(asyncio.shield(starting), DRIVER_WAIT)
         await asyncio.wait_for(playwright.stop(), STOP_TIMEOUT)
+
+
+async def warm() -> None:
+    """Start a driver and stop it, leaving Node.js's compiled code in the cache: an image build runs this once
+    (`python -m probes.web.driver`), so a container's first run does not compile the driver again."""
+    await stop_driver(spawn_driver())
+
+
+if __name__ == "__main__":
+    asyncio.run(warm())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from probes.web.driver import spawn_driver, stop_driver
+from probes.web.driver import spawn_driver, stop_driver, warm
 
 
 async def test_the_driver_leaves_its_compiled_code_in_the_users_cache(
@@ -14,7 +14,7 @@ async def test_the_driver_leaves_its_compiled_code_in_the_users_cache(
 ) -> None:
     monkeypatch.delenv("NODE_COMPILE_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # where platformdirs puts a user's caches on Linux
-    await stop_driver(spawn_driver())
+    await warm()  # as the image build does
     kept = tmp_path / "diagnose" / "node-compile-cache"
     assert any(path.is_file() for path in kept.rglob("*")), "Node.js wrote no compile cache"
 
