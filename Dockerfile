@@ -34,14 +34,17 @@ COPY agent ./agent
 COPY probes ./probes
 COPY reports ./reports
 COPY demo ./demo
+# Playwright's driver is compiled once here and kept in the user's cache (NODE_COMPILE_CACHE),
+# so a container's first run does not compile it again.
 RUN pip install --no-cache-dir . \
-    && rm -rf /usr/src/diagnose \
-    && useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin diagnose
+    && useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin diagnose \
+    && XDG_CACHE_HOME=/home/diagnose/.cache python -m probes.web.driver \
+    && test -n "$(ls -A /home/diagnose/.cache/diagnose/node-compile-cache)" \
+    && chown -R diagnose:diagnose /home/diagnose/.cache \
+    && rm -rf /usr/src/diagnose
 
 USER 10001:10001
 WORKDIR /home/diagnose
-# Playwright's driver compiled once here, kept in the user's cache (NODE_COMPILE_CACHE), not on every start
-RUN python -m probes.web.driver && test -n "$(ls -A /home/diagnose/.cache/diagnose/node-compile-cache)"
 
 EXPOSE 9471
 # Healthy when a one-shot run; for `serve`, when /-/healthy answers on the configured port.
