@@ -25,7 +25,9 @@ Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 _CHUNK = 65536
 
 
-KEEP_SECONDS = 300.0  # how long an answer serves again, for the same leaf on the same server
+# How long an answer serves again, for the same leaf on the same server: a minute, so that a server
+# that starts stapling "revoked" is seen within a minute of when a fresh browser connection would see it.
+KEEP_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
