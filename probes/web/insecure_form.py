@@ -11,14 +11,14 @@ the form's target; the login probe, which submits, observes it.
 
 # No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
-import asyncio
 from ipaddress import ip_address
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
 from probes.evidence import Finding
+from probes.web.frame_scripts import LOGIN_FIELDS_JS, evaluate
 from probes.web.watch import bare_url
 
 if TYPE_CHECKING:
@@ -27,19 +27,10 @@ if TYPE_CHECKING:
 ERROR_PAGE = "chrome-error://"
 WARNING_RULE = ("Chromium shows \u201cThe information you\u2019re about to submit is not secure\u201d instead of "
                 "sending a form from an https:// page to http://")
-_EVAL_TIMEOUT = 2.0
 
 # The visible login field's form (password first, else a user-name field), and where its
 # submit button sends it: the button's own formaction/formmethod win over the form's.
-_TARGET_JS = """() => {
-  const shown = (el) => {
-    const box = el.getBoundingClientRect(), style = getComputedStyle(el);
-    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none';
-  };
-  const inputs = [...document.querySelectorAll('input')].filter(shown);
-  const named = (i) => /user|login|email|account|member|ident/i.test(`${i.name} ${i.id} ${i.autocomplete}`);
-  const field = inputs.find((i) => i.type === 'password')
-    || inputs.find((i) => i.type === 'email' || (i.type === 'text' && named(i)));
+_TARGET_JS = "() => {" + LOGIN_FIELDS_JS + """  const field = password || identifier;
   if (!field || !field.form) return null;
   const form = field.form;
   const button = [...form.querySelectorAll('button, input[type=submit], input[type=image]')]
@@ -89,17 +80,10 @@ def chromium_blocks(page: str, action: str) -> bool:
     return urlsplit(page).scheme == "https" and plain_http(action)
 
 
-async def _evaluate(frame: Any, script: str) -> Any:
-    try:
-        return await asyncio.wait_for(frame.evaluate(script), _EVAL_TIMEOUT)
-    except Exception:  # noqa: BLE001 - a detached or error-page frame has no form to read
-        return None
-
-
 async def read_form_target(page: "Page") -> FormTarget | None:
     """The login form's target, from the first frame (top first) that holds a login form."""
     for frame in page.frames:
-        found = await _evaluate(frame, _TARGET_JS)
+        found = await evaluate(frame, _TARGET_JS)
         if isinstance(found, dict) and found.get("action"):
             page_url, action = bare_url(str(found["page"])), bare_url(str(found["action"]))
             return FormTarget(page=page_url, action=action, method=str(found.get("method") or "GET"),
@@ -116,7 +100,7 @@ async def observe_submit(page: "Page", target: FormTarget) -> None:
         return
     target.observed = page.url.startswith(ERROR_PAGE)
     if target.observed:
-        shown = await _evaluate(page.main_frame, _SHOWN_JS)
+        shown = await evaluate(page.main_frame, _SHOWN_JS)
         target.shown = str(shown)[:300] if shown else None
 
 

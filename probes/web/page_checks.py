@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from probes.web.frame_scripts import LOGIN_FIELDS_JS, evaluate
+
 if TYPE_CHECKING:
     from playwright.async_api import Frame, Page
 
@@ -29,18 +31,10 @@ FORM_WAIT = 8.0  # after the page commits, at most this long for a password fiel
 NAVIGATION_TIMEOUT = 10.0  # at most, until the first answer of the login URL commits
 RESERVE = 1.0  # seconds a page's probe keeps back for the screenshot, the HAR and closing the context
 _DATA = Path(__file__).with_name("data") / "browser_wording.toml"
-_EVAL_TIMEOUT = 2.0
 MAX_TEXT = 20_000
 
 # One frame's view: visible password / user-name inputs, and the text a user reads.
-_FRAME_JS = """() => {
-  const shown = (el) => {
-    const box = el.getBoundingClientRect(), style = getComputedStyle(el);
-    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none';
-  };
-  const inputs = [...document.querySelectorAll('input')].filter(shown);
-  const named = (i) => /user|login|email|account|member|ident/i.test(`${i.name} ${i.id} ${i.autocomplete}`);
-  const alerts = [...document.querySelectorAll(
+_FRAME_JS = "() => {" + LOGIN_FIELDS_JS + """  const alerts = [...document.querySelectorAll(
     '[role=alert], [aria-live], [class*=error], [class*=alert], [class*=danger], [class*=invalid], [class*=message]')]
     .filter(shown).map((e) => e.innerText.trim()).filter((t) => t && t.length < 500)
     .concat(inputs.filter((i) => i.value && !i.checkValidity()).map((i) => i.validationMessage));
@@ -52,8 +46,6 @@ _FRAME_JS = """() => {
       'button:not([type=button]):not([type=reset]), input[type=submit], input[type=image]')].filter(shown);
     return !buttons.length || buttons.some((b) => !b.disabled && b.getAttribute('aria-disabled') !== 'true');
   };
-  const password = inputs.find((i) => i.type === 'password');
-  const identifier = inputs.find((i) => i.type === 'email' || (i.type === 'text' && named(i)));
   return {
     password: !!password,
     identifier: !!identifier,
@@ -107,19 +99,12 @@ class PageView(BaseModel):
         return None, None
 
 
-async def _evaluate(frame: Frame, script: str) -> Any:
-    try:
-        return await asyncio.wait_for(frame.evaluate(script), _EVAL_TIMEOUT)
-    except Exception:  # noqa: BLE001 - a detached, crashed or error-page frame simply has nothing to show
-        return None
-
-
 async def read_view(page: Page) -> PageView:
     """The page as it is now, every frame read concurrently."""
     frames = list(page.frames)
     web_page = page.url.startswith(("http:", "https:"))  # an error page has no cookies to try
-    *views, cookie = await asyncio.gather(*(_evaluate(f, _FRAME_JS) for f in frames),
-                                          _evaluate(page.main_frame, _COOKIE_JS) if web_page else _nothing())
+    *views, cookie = await asyncio.gather(*(evaluate(f, _FRAME_JS) for f in frames),
+                                          evaluate(page.main_frame, _COOKIE_JS) if web_page else _nothing())
     return PageView(
         frames=[FrameView(url=f.url, **v) for f, v in zip(frames, views, strict=True) if isinstance(v, dict)],
         cookie_enabled=cookie.get("enabled") if isinstance(cookie, dict) else None,
