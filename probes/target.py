@@ -2,11 +2,12 @@
 
 # No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
-import ipaddress
 import re
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
+
+from probes.net.address import is_ip
 
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
 
@@ -80,15 +81,6 @@ def without_userinfo(url: str) -> str:
     if "@" not in authority:
         return url
     return f"{scheme}://{authority.rpartition('@')[2]}{rest[authority_end:]}"
-
-
-def is_ip(host: str) -> bool:
-    """Whether `host` is an IPv4 or IPv6 address rather than a name."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _valid_host(host: str) -> bool:

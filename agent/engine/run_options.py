@@ -20,8 +20,9 @@ from agent.engine.registry import select
 from agent.engine.verdict import path_selected
 from probes.base import RunConfig
 from probes.names import PATH_CHECKS, PROBE_NAMES, ProbeName
+from probes.net.address import is_ip
 from probes.profile import Profile
-from probes.target import Target, TargetError, is_ip
+from probes.target import Target, TargetError
 
 Label = Callable[[str], str]  # field name -> how the user wrote the option
 

@@ -27,9 +27,9 @@ from probes.clock.evidence import ClockEvidence, ClockReference, ClockSync
 from probes.clock.sntp import NtpAnswer, query
 from probes.evidence import Finding, Stopwatch, status_from
 from probes.http.evidence import HttpEvidence
+from probes.net.address import is_ip
 from probes.net.host_lookup import lookup
 from probes.net.httpclient import client_for
-from probes.target import is_ip
 
 DEFAULT_TIME_SERVERS: list[tuple[str, int]] = [
     ("pool.ntp.org", 123), ("time.google.com", 123), ("time.cloudflare.com", 123), ("time.windows.com", 123),

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from probes.evidence import Stopwatch
+from probes.net.address import is_ip
 from probes.net.resolvers import ask, server_label
-from probes.target import is_ip
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from probes.net.address import is_ip
 from probes.net.host_lookup import lookup_once
 from probes.net.proxy_settings import redact, unsupported
 from probes.net.tls_handshake import BROWSER_CIPHERS, lenient_context
 from probes.net.trust_store import trusting
-from probes.target import is_ip
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext

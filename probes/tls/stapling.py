@@ -17,9 +17,9 @@ from functools import cache
 
 from OpenSSL import SSL
 
+from probes.net.address import is_ip
 from probes.net.tls_handshake import BROWSER_CIPHERS
 from probes.net.tunnel import TunnelError
-from probes.target import is_ip
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 _CHUNK = 65536

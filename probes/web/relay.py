@@ -23,6 +23,8 @@ import ipaddress
 import struct
 from collections.abc import Awaitable, Callable
 
+from probes.net.address import is_ip
+
 Resolve = Callable[[str, int], Awaitable[list[str]]]  # addresses to try in order; [] when the name did not resolve
 
 BIND_WAIT = 10.0  # a connection that comes before the run can resolve waits this long for it
@@ -103,7 +105,7 @@ class ResolvingRelay:
             writer.close()
 
     async def _connect(self, host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
-        literal = _is_literal(host)
+        literal = is_ip(host)
         if not literal:
             await asyncio.wait_for(self._bound.wait(), BIND_WAIT)
         addresses = [host] if literal or self._resolve is None else await self._resolve(host, port)
@@ -171,14 +173,6 @@ async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> Non
             sink.write_eof()
     except OSError:
         sink.close()
-
-
-def _is_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _chromium_name(exc: OSError) -> str:

@@ -12,9 +12,9 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
+from probes.net.address import is_ip
 from probes.net.host_lookup import lookup_once
 from probes.network.evidence import NetworkEvidence
-from probes.target import is_ip
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext
