@@ -21,6 +21,7 @@ from typing import Any
 from probes.evidence import Finding
 from probes.user_browser.evidence import BrowserInstall, PageLoad, ProfileInfo, ProfileReplay
 from probes.user_browser.safe_read import Unreadable, read_json
+from probes.web.driver import keep_compiled_code
 from probes.web.flags import needs_no_sandbox
 
 NEVER_COPIED = ("Login Data", "History", "Web Data")  # and their -journal/-wal files: passwords, history, forms
@@ -94,6 +95,7 @@ async def load(executable: str, user_data: Path, dir_name: str, url: str, extens
         args += [f"--load-extension={joined}", f"--disable-extensions-except={joined}",
                  "--disable-features=DisableLoadExtensionCommandLineSwitch"]
     seen = PageLoad()
+    keep_compiled_code()
     async with async_playwright() as playwright:
         context = await playwright.chromium.launch_persistent_context(
             str(user_data), executable_path=executable, headless=True, args=args,

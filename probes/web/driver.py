@@ -28,15 +28,15 @@ def spawn_driver() -> asyncio.Future[Playwright]:
     """Start a driver now; whoever holds the future stops it (or hands it to a run's `RunResources`)."""
     from playwright.async_api import async_playwright  # imported late: only runs with a browser pay for it
 
-    _keep_compiled_code()
+    keep_compiled_code()
     return asyncio.ensure_future(async_playwright().start())
 
 
-def _keep_compiled_code() -> None:
+def keep_compiled_code() -> None:
     """Let Node.js keep the driver's compiled JavaScript between runs (`NODE_COMPILE_CACHE`): compiling it
     is a fifth of the driver's start. Node checks each entry against its source and ignores a folder it
     cannot write. The driver inherits this process's environment, so that is where it goes; a value
-    already set is left alone."""
+    already set is left alone. Every start of a driver comes through here."""
     from platformdirs import user_cache_dir
 
     os.environ.setdefault("NODE_COMPILE_CACHE", os.path.join(user_cache_dir("diagnose"), "node-compile-cache"))

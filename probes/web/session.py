@@ -140,10 +140,8 @@ async def launch_shared(choice: str | None = None, args: Sequence[str] = BASE_AR
 
     Raises BrowserUnavailable when no browser is found or it does not start.
     """
-    from playwright.async_api import async_playwright
-
     info = find_browser(choice)
-    playwright = await async_playwright().start()
+    playwright = await spawn_driver()
     try:
         return await _launch(playwright, info, args, browser_env(None))
     except BaseException:
