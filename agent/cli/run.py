@@ -71,6 +71,7 @@ async def _diagnose(options: argparse.Namespace, began: float) -> int:
 
         resources = RunResources()  # closed below whatever happens: the browser never outlives the run
         resources.driver_started(spawn_driver, stop_driver)  # first: the Node.js driver is the longest to boot
+        await let_start()  # spawned before the launch's own module loads
         from probes.web.session import LaunchPlan, start_launch
 
         bundle = Path(options.ca_bundle) if options.ca_bundle else None

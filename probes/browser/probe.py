@@ -125,15 +125,16 @@ async def _visit(
             await page.wait_for_url(lambda url: url.startswith("chrome-error:"), timeout=ERROR_PAGE_WAIT * 1000)
     shown = events.navigation_error is None and await wait_for_form(page, wait_for(ctx, FORM_WAIT))
     evidence.timings_ms["form" if shown else "settled"] = watch.ms()
-    view, _, evidence.screenshot = await asyncio.gather(
-        read_view(page), _record_cookies(context, events, evidence), _screenshot(page, shot)
+    # the form's target is read with the view, not after it: it is kept only if the view holds a login form
+    view, _, evidence.screenshot, target = await asyncio.gather(
+        read_view(page), _record_cookies(context, events, evidence), _screenshot(page, shot), read_form_target(page)
     )
     evidence.login_form, frame = view.form()
     if shown and frame is not None and not frame.usable:
         # the field showed before the page's scripts ran (they often enable the button): look again once settled
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(settle(page), wait_for(ctx, FORM_WAIT))
-        view, again = await asyncio.gather(read_view(page), _screenshot(page, shot))
+        view, again, target = await asyncio.gather(read_view(page), _screenshot(page, shot), read_form_target(page))
         evidence.screenshot = again or evidence.screenshot
         evidence.login_form, frame = view.form()
     if evidence.screenshot is None and shot is not None:
@@ -143,7 +144,7 @@ async def _visit(
     evidence.wording = find_wording(view.text)
     evidence.maintenance = maintenance_matches(view.text, ctx.config.profile)
     evidence.cookies.enabled, evidence.cookies.test_write = view.cookie_enabled, view.cookie_write
-    evidence.form_target = await read_form_target(page) if evidence.login_form else None
+    evidence.form_target = target if evidence.login_form else None
     _copy_events(events, evidence, page.url)
 
 
@@ -197,8 +198,7 @@ async def _screenshot(page: Page, path: Path | None) -> str | None:
         shot = await asyncio.wait_for(
             cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True}), SCREENSHOT_TIMEOUT
         )
-        path.write_bytes(base64.b64decode(shot["data"]))
-        await cdp.detach()
+        path.write_bytes(base64.b64decode(shot["data"]))  # the session is left to close with the context
     except Exception:  # noqa: BLE001 - no screenshot is a loss for support, not for the diagnosis
         return None
     return str(path)

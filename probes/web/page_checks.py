@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import re
 import tomllib
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -204,10 +203,13 @@ class NetworkQuiet:
             await asyncio.sleep(self._idle - quiet_for if not self._in_flight else self._idle / 5)
 
 
-@cache
-def _wording() -> dict[str, tuple[re.Pattern[str], ...]]:
+def _load_wording() -> dict[str, tuple[re.Pattern[str], ...]]:
     data = tomllib.loads(_DATA.read_text(encoding="utf-8"))
     return {kind: tuple(re.compile(p, re.IGNORECASE) for p in patterns) for kind, patterns in data.items()}
+
+
+# compiled as the module loads: a run with the browser loads it while the browser starts, not after the page
+_WORDING = _load_wording()
 
 
 def quote_line(text: str, match: re.Match[str], limit: int = 200) -> str:
@@ -225,7 +227,7 @@ def quote_line(text: str, match: re.Match[str], limit: int = 200) -> str:
 def find_wording(text: str) -> dict[str, str]:
     """kind ("unsupported", "enable_javascript", "enable_cookies") -> the line of the page that says it."""
     found: dict[str, str] = {}
-    for kind, patterns in _wording().items():
+    for kind, patterns in _WORDING.items():
         for pattern in patterns:
             match = pattern.search(text)
             if match is not None:
