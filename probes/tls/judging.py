@@ -51,8 +51,8 @@ async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wai
         else:
             ev.aia_completed = False
     _record_path(ev, verdict)
-    if ev.trust_anchor is not None:
-        ev.trust_anchor_store = anchor_store(ev.trust_anchor, public_roots, ctx.config.ca_bundle)
+    if verdict.anchor is not None:
+        ev.trust_anchor_store = anchor_store(verdict.anchor, public_roots, ctx.config.ca_bundle)
     if not verdict.trusted and not ev.certificates[0].ca_issuers:
         ev.issuer_family_trusted = _family_trusted(sent[-1], anchors)
     ev.hostname_matches, ev.name_message = names_host(leaf, ev.host)

@@ -10,7 +10,6 @@ trusted root came from is recorded, so the call can be checked.
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from probes.evidence import Finding
@@ -64,20 +64,21 @@ def overrun(cert: CertificateInfo) -> Limit | None:
 
 
 @cache
-def public_roots(store: Path) -> frozenset[tuple[str, str]]:
-    """(subject, SPKI SHA-256) of each root in `store`: a root renewed with the same key still matches."""
-    return frozenset(
-        (root.subject.rfc4514_string(),
-         hashlib.sha256(root.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).hexdigest())
-        for root in read_store(store)
-    )
+def public_roots(store: Path) -> frozenset[bytes]:
+    """The keys (DER SubjectPublicKeyInfo) of the roots in `store`: Chromium knows its roots by key, so a
+    root renewed or re-issued with the same key is still one of them."""
+    return frozenset(_spki(root) for root in read_store(store))
 
 
-def anchor_store(anchor: CertificateInfo, public: Path, ca_bundle: Path | None) -> AnchorStore:
+def anchor_store(anchor: x509.Certificate, public: Path, ca_bundle: Path | None) -> AnchorStore:
     """Where the trusted root comes from: the public list, else only the `--ca-bundle` or the system store."""
-    if (anchor.subject, anchor.spki_sha256) in public_roots(public):
+    if _spki(anchor) in public_roots(public):
         return "public"
     return "ca_bundle" if ca_bundle is not None else "system"
+
+
+def _spki(cert: x509.Certificate) -> bytes:
+    return cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
 def too_long(ev: TlsEvidence) -> Finding | None:
