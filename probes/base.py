@@ -57,11 +57,11 @@ class RunConfig(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    dns_servers: list[tuple[str, int]] = Field(default_factory=list)
+    dns_servers: list[tuple[str, int]] = []
     system_resolvers: list[tuple[str, int]] | None = Field(
         default=None, description="resolvers to compare the system's answer with; None reads the OS's"
     )
-    time_servers: list[tuple[str, int]] = Field(default_factory=list)
+    time_servers: list[tuple[str, int]] = []
     ca_bundle: Path | None = None
     status_page: str | None = None
     browser: str | None = None

@@ -54,9 +54,9 @@ class Finding(BaseModel):
     id: str = Field(description="contract cause id, e.g. 'tls.cert_expired'")
     severity: Severity
     summary: str = Field(description="one sentence: what was seen, with the figures")
-    evidence: list[str] = Field(default_factory=list, description="facts behind it, quoted exactly")
+    evidence: list[str] = Field(default=[], description="facts behind it, quoted exactly")
     confidence_scale: float = Field(default=1.0, ge=0, le=1, description="how much of the catalog's confidence")
-    remediation: list[str] = Field(default_factory=list, description="steps for this case, before the catalog's")
+    remediation: list[str] = Field(default=[], description="steps for this case, before the catalog's")
     validity: CertificateValidity | None = Field(default=None, description="for certificate date findings")
     offset_seconds: float | None = Field(default=None, description="for clock.skew: workstation minus reference")
     routes_portal: bool | None = Field(default=None, description="for vpn.interference: the portal's route uses it")

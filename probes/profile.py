@@ -70,12 +70,12 @@ class _Strict(BaseModel):
 class AccountMessages(_Strict):
     """Extra on-page wording for each login outcome, added to the built-in English patterns."""
 
-    invalid_credentials: list[str] = Field(default_factory=list)
-    locked: list[str] = Field(default_factory=list)
-    password_expired: list[str] = Field(default_factory=list)
-    mfa: list[str] = Field(default_factory=list)
-    success: list[str] = Field(default_factory=list)
-    rejected: list[str] = Field(default_factory=list)
+    invalid_credentials: list[str] = []
+    locked: list[str] = []
+    password_expired: list[str] = []
+    mfa: list[str] = []
+    success: list[str] = []
+    rejected: list[str] = []
 
 
 class LoginSelectors(_Strict):
@@ -114,20 +114,20 @@ class Profile(_Strict):
     title: str
     login_url: str
     status_page: str | None = None
-    idp_hosts: list[Host] = Field(default_factory=list, description="host or host:port of identity providers")
+    idp_hosts: list[Host] = Field(default=[], description="host or host:port of identity providers")
     saml_metadata_url: str | None = None
     oidc_discovery_url: str | None = None
     supported_browsers: dict[BrowserName, Version] = Field(
         default_factory=dict, description="browser -> minimum version, e.g. chrome = \"110\""
     )
     expected_tls_issuers: list[str] = Field(
-        default_factory=list, description="issuer common names or organisations the portal's chain may show"
+        default=[], description="issuer common names or organisations the portal's chain may show"
     )
-    maintenance_wording: list[str] = Field(default_factory=list)
+    maintenance_wording: list[str] = []
     account_messages: AccountMessages = Field(default_factory=AccountMessages)
     login_selectors: LoginSelectors = Field(default_factory=LoginSelectors)
     support_contact: SupportContact = Field(default_factory=SupportContact)
-    support_identifiers: list[SupportIdentifier] = Field(default_factory=list)
+    support_identifiers: list[SupportIdentifier] = []
 
     @field_validator("name")
     @classmethod

@@ -59,4 +59,4 @@ class ProbeResult(BaseModel):
     summary: str = ""
     reason: str | None = Field(default=None, description="why the probe could not check, when it could not")
     evidence: AnyEvidence = Field(default_factory=NoEvidence)
-    findings: list[Finding] = Field(default_factory=list)
+    findings: list[Finding] = []

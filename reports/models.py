@@ -56,8 +56,8 @@ class Cause(BaseModel):
     confidence: float = Field(ge=0, le=1)
     probe: str
     summary: str = ""
-    evidence: list[str] = Field(default_factory=list)
-    remediation: list[str] = Field(default_factory=list)
+    evidence: list[str] = []
+    remediation: list[str] = []
     explained_by: str | None = Field(
         default=None, description="id of the cause this one is a symptom of, when it is one"
     )
@@ -76,19 +76,19 @@ class Support(BaseModel):
     timezone: str
     os: str
     portal_url: str | None = None
-    resolved_addresses: list[str] = Field(default_factory=list)
+    resolved_addresses: list[str] = []
     browser: dict[str, Any] = Field(default_factory=dict, description="the browser the agent drove: name, version")
     user_browsers: list[str] = Field(
-        default_factory=list, description="the browsers installed for the user, with versions (the user_browser probe)"
+        default=[], description="the browsers installed for the user, with versions (the user_browser probe)"
     )
-    error_text: list[str] = Field(default_factory=list, description="exact error messages seen")
+    error_text: list[str] = Field(default=[], description="exact error messages seen")
     screenshot: str | None = Field(default=None, description="the failing step's screenshot, relative to the report")
     screenshot_step: str | None = Field(default=None, description="the probe whose screenshot it is")
     har: str | None = Field(default=None, description="the redacted HAR, relative to the report")
     user_id: str | None = Field(default=None, description="the account tried, masked (first and last character)")
     identifiers: dict[str, str] = Field(default_factory=dict)
     identifiers_missing: list[str] = Field(
-        default_factory=list, description="identifiers the portal's support asks for that were not given"
+        default=[], description="identifiers the portal's support asks for that were not given"
     )
     contact: dict[str, str] = Field(default_factory=dict)
     when_to_contact: str = ""
@@ -141,9 +141,9 @@ class Comparison(BaseModel):
     summary: str
     reference: ReferenceRun
     minutes_apart: float
-    differences: list[Difference] = Field(default_factory=list)
-    shared_causes: list[str] = Field(default_factory=list, description="root cause ids both runs found")
-    server_errors: list[int] = Field(default_factory=list, description="5xx statuses the reference saw as well")
+    differences: list[Difference] = []
+    shared_causes: list[str] = Field(default=[], description="root cause ids both runs found")
+    server_errors: list[int] = Field(default=[], description="5xx statuses the reference saw as well")
 
 
 class Report(BaseModel):
@@ -160,9 +160,9 @@ class Report(BaseModel):
     causes: list[Cause]
     support: Support
     unchecked: list[UncheckedCheck] = Field(
-        default_factory=list, description="checks on the path to the login page that could not check, and why"
+        default=[], description="checks on the path to the login page that could not check, and why"
     )
-    left_out: list[str] = Field(default_factory=list, description="checks on that path the user left out")
+    left_out: list[str] = Field(default=[], description="checks on that path the user left out")
     interrupted: bool = Field(default=False, description="the run was stopped (SIGINT, SIGTERM) before its end")
     status_reason: str | None = Field(default=None, description="why the status is unknown, in one line")
     comparison: Comparison | None = Field(default=None, description="this run against a reference report")

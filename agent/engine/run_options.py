@@ -36,14 +36,14 @@ class RunOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    dns_servers: list[str] = Field(default_factory=list, description="resolvers to ask, IP[:PORT]")
-    time_servers: list[str] = Field(default_factory=list, description="NTP servers, HOST[:PORT]")
+    dns_servers: list[str] = Field(default=[], description="resolvers to ask, IP[:PORT]")
+    time_servers: list[str] = Field(default=[], description="NTP servers, HOST[:PORT]")
     ca_bundle: Path | None = Field(default=None, description="PEM file of the CAs the workstation trusts")
     status_page: str | None = None
     browser: str | None = None
     timeout: float = 20.0
     only: list[ProbeName] | None = None
-    skip: list[ProbeName] = Field(default_factory=list)
+    skip: list[ProbeName] = []
     captive_check: str | None = Field(default=None, description="URL answering 204, or 'off'")
     tls_warning_days: int = 14
 

@@ -27,8 +27,8 @@ from reports.models import Cause, ReportStatus, UncheckedCheck
 
 class Verdict(BaseModel):
     status: ReportStatus
-    unchecked: list[UncheckedCheck] = Field(default_factory=list)
-    left_out: list[str] = Field(default_factory=list, description="path checks the user left out")
+    unchecked: list[UncheckedCheck] = []
+    left_out: list[str] = Field(default=[], description="path checks the user left out")
 
 
 def path_selected(selected: list[str] | set[str]) -> list[str]:

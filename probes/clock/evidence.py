@@ -32,10 +32,10 @@ class ClockSync(BaseModel):
 
 class ClockEvidence(Evidence):
     probe: Literal["clock"] = "clock"
-    references: list[ClockReference] = Field(default_factory=list)
+    references: list[ClockReference] = []
     offset_seconds: float | None = Field(default=None, description="workstation minus reference; + = ahead")
     reference: str | None = None
-    outliers: list[str] = Field(default_factory=list, description="references set aside (absurd, or far from the rest)")
+    outliers: list[str] = Field(default=[], description="references set aside (absurd, or far from the rest)")
     local_time: str
     timezone: str
     sync: ClockSync | None = None

@@ -15,7 +15,7 @@ class SystemAnswer(BaseModel):
     """The operating system's own lookup of the name (getaddrinfo)."""
 
     outcome: Literal["answer", "error", "timeout"]
-    addresses: list[str] = Field(default_factory=list)
+    addresses: list[str] = []
     error: str | None = None
     ms: int = 0
 
@@ -24,8 +24,8 @@ class DnsEvidence(Evidence):
     probe: Literal["dns"] = "dns"
     host: str
     mode: Literal["ip_literal", "system", "dns_servers"]
-    addresses: list[str] = Field(default_factory=list, description="what later probes connect to")
+    addresses: list[str] = Field(default=[], description="what later probes connect to")
     system: SystemAnswer | None = None
     hosts_file: HostsEntry | None = None
-    resolvers: list[ServerAnswer] = Field(default_factory=list)
+    resolvers: list[ServerAnswer] = []
     resolvers_from: Literal["dns_servers", "config", "os", "none"] = "none"

@@ -13,14 +13,14 @@ import os
 import sys
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 
 class HostsEntry(BaseModel):
     """What the hosts file says about one name; `error` when it could not be read."""
 
     path: str
-    addresses: list[str] = Field(default_factory=list)
+    addresses: list[str] = []
     error: str | None = None
 
 

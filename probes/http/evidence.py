@@ -26,8 +26,8 @@ class HttpEvidence(Evidence):
     probe: Literal["http"] = "http"
     url: str
     proxy: str | None = Field(default=None, description="proxy that carried the login URL (no credentials)")
-    hops: list[Hop] = Field(default_factory=list)
-    redirect_hosts: list[str] = Field(default_factory=list, description="hosts the chain visited, in order")
+    hops: list[Hop] = []
+    redirect_hosts: list[str] = Field(default=[], description="hosts the chain visited, in order")
     loop_url: str | None = None
     final_url: str | None = None
     final_status: int | None = None
@@ -41,7 +41,7 @@ class HttpEvidence(Evidence):
     has_password_field: bool = False
     password_form_action: str | None = Field(
         default=None, description="absolute URL the password field's form posts to (the page itself when unset)")
-    maintenance: list[MaintenanceMatch] = Field(default_factory=list)
+    maintenance: list[MaintenanceMatch] = []
     date_header: str | None = Field(default=None, description="the latest answer's Date header")
     received_at_epoch: float | None = Field(default=None, description="local time.time() when it arrived")
     tls_rejected: bool = Field(default=False, description="the fetch failed on the TLS handshake or certificate")

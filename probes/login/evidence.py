@@ -20,12 +20,12 @@ class LoginEvidence(Evidence):
     message: str | None = Field(default=None, description="the portal's words that decided the outcome")
     matched: str | None = Field(default=None, description="the wording (pattern or profile phrase) that matched")
     form: dict[str, str] = Field(default_factory=dict, description="how each field was found")
-    steps: list[str] = Field(default_factory=list)
+    steps: list[str] = []
     final_url: str | None = None
     form_target: FormTarget | None = Field(default=None, description="where the form sent the fields, and "
                                            "whether Chromium stopped it (observed)")
     final_host: str | None = None
-    error_text: list[str] = Field(default_factory=list, description="exact messages the portal showed")
+    error_text: list[str] = Field(default=[], description="exact messages the portal showed")
     screenshot: str | None = None
     har: str | None = None
     timings_ms: dict[str, int] = Field(default_factory=dict)

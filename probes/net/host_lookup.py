@@ -29,7 +29,7 @@ class HostLookup(BaseModel):
     """How a name resolved: its addresses, or the resolver's failure, and who was asked."""
 
     host: str
-    addresses: list[str] = Field(default_factory=list)
+    addresses: list[str] = []
     via: str = Field(description="'system' or the host:port of the configured resolvers asked")
     outcome: str = Field(description="answer | nxdomain | no_answer | servfail | refused | timeout | error")
     error: str | None = None

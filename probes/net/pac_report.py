@@ -26,5 +26,5 @@ class PacReport(BaseModel):
     failure: Literal["unreachable", "invalid"] | None = None
     error: str | None = None
     bytes: int | None = None
-    tried: list[str] = Field(default_factory=list, description="WPAD candidate URLs asked, in order")
-    decisions: list[PacDecision] = Field(default_factory=list)
+    tried: list[str] = Field(default=[], description="WPAD candidate URLs asked, in order")
+    decisions: list[PacDecision] = []

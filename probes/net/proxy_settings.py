@@ -48,7 +48,7 @@ class ProxySettings(BaseModel):
     """
 
     proxies: dict[str, str] = Field(default_factory=dict, description="scheme -> proxy URL")
-    no_proxy: list[str] = Field(default_factory=list)
+    no_proxy: list[str] = []
     source: str = Field(default="none", description="environment | system | none")
     pac_url: str | None = None
     detail: str | None = Field(default=None, description="which OS setting the proxies came from")

@@ -32,7 +32,7 @@ class DnsQuery(BaseModel):
 
     rdtype: str
     outcome: Outcome
-    answers: list[str] = Field(default_factory=list)
+    answers: list[str] = []
     ttl: int | None = None
     canonical_name: str | None = None
     ms: int = 0
@@ -44,8 +44,8 @@ class ServerAnswer(BaseModel):
 
     server: str = Field(description="host:port of the resolver")
     outcome: Outcome
-    addresses: list[str] = Field(default_factory=list)
-    queries: list[DnsQuery] = Field(default_factory=list)
+    addresses: list[str] = []
+    queries: list[DnsQuery] = []
     ms: int = 0
 
 

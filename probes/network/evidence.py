@@ -29,7 +29,7 @@ class NetworkEvidence(Evidence):
     host: str
     port: int
     addresses_from: Literal["dns", "system"]
-    attempts: list[ConnectAttempt] = Field(default_factory=list)
+    attempts: list[ConnectAttempt] = []
     proxy: str | None = Field(default=None, description="the proxy that carries the portal's traffic, if any")
     local_address: str | None = Field(default=None, description="source address of the route taken")
     interface: str | None = Field(default=None, description="interface holding that source address")

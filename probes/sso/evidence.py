@@ -24,7 +24,7 @@ class SigningCertificate(BaseModel):
 class SamlMetadata(BaseModel):
     url: str
     entity_id: str | None = None
-    certificates: list[SigningCertificate] = Field(default_factory=list)
+    certificates: list[SigningCertificate] = []
     error: str | None = None
 
 
@@ -43,7 +43,7 @@ class IdpHost(BaseModel):
     host: str
     port: int
     scheme: str = "https"
-    sources: list[str] = Field(default_factory=list, description="profile, http, browser")
+    sources: list[str] = Field(default=[], description="profile, http, browser")
     lookup: HostLookup | None = None
     address: str | None = None
     tls_protocol: str | None = None
@@ -55,6 +55,6 @@ class IdpHost(BaseModel):
 
 class SsoEvidence(Evidence):
     probe: Literal["sso"] = "sso"
-    hosts: list[IdpHost] = Field(default_factory=list)
+    hosts: list[IdpHost] = []
     saml: SamlMetadata | None = None
     oidc: OidcDiscovery | None = None

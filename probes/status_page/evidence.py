@@ -14,8 +14,8 @@ from probes.text.maintenance import MaintenanceMatch
 class StatusPageEvidence(Evidence):
     probe: Literal["status_page"] = "status_page"
     url: str
-    fetched: list[str] = Field(default_factory=list, description="each request: 'URL -> status'")
+    fetched: list[str] = Field(default=[], description="each request: 'URL -> status'")
     source: Literal["statuspage_api", "html"] | None = None
     summary: Summary | None = None
-    sentences: list[str] = Field(default_factory=list, description="status and maintenance wording, quoted")
-    maintenance: list[MaintenanceMatch] = Field(default_factory=list, description="maintenance sentences, timed")
+    sentences: list[str] = Field(default=[], description="status and maintenance wording, quoted")
+    maintenance: list[MaintenanceMatch] = Field(default=[], description="maintenance sentences, timed")

@@ -32,7 +32,7 @@ class Incident(BaseModel):
     name: str
     status: str
     impact: str = "none"
-    components: list[str] = Field(default_factory=list)
+    components: list[str] = []
     started_at: str | None = None
 
 
@@ -41,7 +41,7 @@ class Maintenance(BaseModel):
     status: str
     scheduled_for: datetime | None = None
     scheduled_until: datetime | None = None
-    components: list[str] = Field(default_factory=list)
+    components: list[str] = []
 
 
 class Summary(BaseModel):
@@ -51,9 +51,9 @@ class Summary(BaseModel):
     indicator: str | None = None
     description: str | None = None
     components_total: int = 0
-    components_affected: list[Component] = Field(default_factory=list, description="not operational")
-    incidents: list[Incident] = Field(default_factory=list)
-    maintenances: list[Maintenance] = Field(default_factory=list)
+    components_affected: list[Component] = Field(default=[], description="not operational")
+    incidents: list[Incident] = []
+    maintenances: list[Maintenance] = []
 
 
 def looks_like_summary(data: object) -> bool:

@@ -30,8 +30,8 @@ class CertificateInfo(BaseModel):
     subject_common_name: str | None = None
     issuer_common_name: str | None = None
     issuer_organization: str | None = None
-    dns_names: list[str] = Field(default_factory=list)
-    ip_addresses: list[str] = Field(default_factory=list)
+    dns_names: list[str] = []
+    ip_addresses: list[str] = []
     not_before: datetime
     not_after: datetime
     serial: str = Field(description="hexadecimal")
@@ -44,7 +44,7 @@ class CertificateInfo(BaseModel):
     self_signed: bool = Field(default=False, description="its own issuer, by name and signature")
     authority_key_id: str | None = None
     subject_key_id: str | None = None
-    ca_issuers: list[str] = Field(default_factory=list, description="AIA caIssuers URLs")
+    ca_issuers: list[str] = Field(default=[], description="AIA caIssuers URLs")
 
 
 def read_chain(ders: list[bytes]) -> list[CertificateInfo]:

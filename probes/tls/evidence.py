@@ -40,18 +40,18 @@ class TlsEvidence(Evidence):
     hostname_matches: bool | None = None
     server_protocol: str | None = Field(default=None, description="what the server speaks when the workstation fails")
     server_cipher: str | None = None
-    certificates: list[CertificateInfo] = Field(default_factory=list)
+    certificates: list[CertificateInfo] = []
     direct_address: str | None = None
     direct_certificate: CertificateInfo | None = Field(default=None, description="leaf seen bypassing the proxy")
     direct_error: str | None = None
     intercepted_by: str | None = None
-    trust_path: list[str] = Field(default_factory=list, description="subjects from leaf to trust anchor, as verified")
+    trust_path: list[str] = Field(default=[], description="subjects from leaf to trust anchor, as verified")
     trust_anchor: CertificateInfo | None = Field(default=None, description="the trusted root the path ended at")
     trust_anchor_store: Literal["public", "ca_bundle", "system"] | None = Field(
         default=None, description="where that root comes from: the public root list browsers ship (Mozilla's,"
         " standing in for Chrome's), else only --ca-bundle or only the system store (installed locally)")
     name_message: str | None = Field(default=None, description="why the leaf does not name the host")
-    aia_tried: list[str] = Field(default_factory=list, description="caIssuers fetches and what each gave")
+    aia_tried: list[str] = Field(default=[], description="caIssuers fetches and what each gave")
     issuer_family_trusted: bool | None = Field(
         default=None, description="without AIA: a trusted root shares the missing issuer's organization")
     aia_completed: bool | None = Field(default=None, description="a fetched issuer completed the chain")
@@ -62,6 +62,6 @@ class TlsEvidence(Evidence):
         default=None, description="the server stapled an OCSP answer to the handshake (None: not asked)")
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
-    revocation_tried: list[str] = Field(default_factory=list, description="each way asked, in order, and its answer")
+    revocation_tried: list[str] = Field(default=[], description="each way asked, in order, and its answer")
     client_certificate_requested: bool = False
     client_certificate_refused: bool = False

@@ -38,10 +38,10 @@ class ProfileInfo(BaseModel):
 
     display_name: str
     dir_name: str
-    site_settings: list[SiteSettings] = Field(default_factory=list)
+    site_settings: list[SiteSettings] = []
     third_party_cookies_blocked: bool | None = None
     popups_blocked_by_default: bool | None = None
-    extensions: list[ExtensionInfo] = Field(default_factory=list)
+    extensions: list[ExtensionInfo] = []
     unreadable: str | None = None
 
 
@@ -55,7 +55,7 @@ class BrowserInstall(BaseModel):
     version_source: str | None = None
     executable: str | None = None
     user_data_dir: str | None = None
-    profiles: list[ProfileInfo] = Field(default_factory=list)
+    profiles: list[ProfileInfo] = []
 
     def label(self) -> str:
         return f"{self.title} {self.version}" if self.version else f"{self.title} (version unknown)"
@@ -74,8 +74,8 @@ class PageLoad(BaseModel):
 
     loaded: bool = Field(default=False, description="the page's load event fired")
     error: str | None = Field(default=None, description="why it did not load, when it did not")
-    failed_requests: list[str] = Field(default_factory=list, description="'URL (no query): error'")
-    page_errors: list[str] = Field(default_factory=list)
+    failed_requests: list[str] = Field(default=[], description="'URL (no query): error'")
+    page_errors: list[str] = []
     login_form: bool = Field(default=False, description="a password or user-name field was shown")
 
 
@@ -86,22 +86,22 @@ class ProfileReplay(BaseModel):
     profile: str = Field(description="the profile's display name")
     executable: str
     with_cookies: bool = False
-    copied: list[str] = Field(default_factory=list, description="what was copied (the copy is deleted after)")
-    left_out: list[str] = Field(default_factory=list, description="stores never copied")
+    copied: list[str] = Field(default=[], description="what was copied (the copy is deleted after)")
+    left_out: list[str] = Field(default=[], description="stores never copied")
     clean: PageLoad = Field(default_factory=PageLoad)
     user: PageLoad = Field(default_factory=PageLoad)
-    only_in_profile: list[str] = Field(default_factory=list, description="failures the clean profile did not have")
-    extensions_loaded: list[str] = Field(default_factory=list)
+    only_in_profile: list[str] = Field(default=[], description="failures the clean profile did not have")
+    extensions_loaded: list[str] = []
 
 
 class UserBrowserEvidence(Evidence):
     probe: Literal["user_browser"] = "user_browser"
-    hosts: list[str] = Field(default_factory=list, description="the portal's host, then the IdP hosts")
-    browsers: list[BrowserInstall] = Field(default_factory=list)
-    policies: list[PolicySet] = Field(default_factory=list)
-    policy_errors: list[str] = Field(default_factory=list)
+    hosts: list[str] = Field(default=[], description="the portal's host, then the IdP hosts")
+    browsers: list[BrowserInstall] = []
+    policies: list[PolicySet] = []
+    policy_errors: list[str] = []
     replay: ProfileReplay | None = Field(default=None, description="--user-profile: the page in the user's profile")
     replay_error: str | None = Field(default=None, description="why --user-profile could not load the page")
     support_browsers: list[str] = Field(
-        default_factory=list, description="for the report's support section, e.g. 'Google Chrome 131.0.6778.85'"
+        default=[], description="for the report's support section, e.g. 'Google Chrome 131.0.6778.85'"
     )

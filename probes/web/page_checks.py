@@ -74,7 +74,7 @@ class FrameView(BaseModel):
     identifier: bool = False
     usable: bool = Field(default=False, description="the form's field takes input and its button is enabled")
     code: bool = Field(default=False, description="a one-time-code input (a second factor) is shown")
-    alerts: list[str] = Field(default_factory=list, description="text of alert and error-message elements")
+    alerts: list[str] = Field(default=[], description="text of alert and error-message elements")
     text: str = ""
 
 
