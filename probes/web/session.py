@@ -205,9 +205,8 @@ async def _launch(
 async def _user_agent(browser: Browser) -> str | None:
     """The browser's user agent as a workstation's would send it: without the 'Headless' marker."""
     try:
-        cdp = await browser.new_browser_cdp_session()
+        cdp = await browser.new_browser_cdp_session()  # left open: it closes with the browser, one round trip less
         version = await cdp.send("Browser.getVersion")
-        await cdp.detach()
     except Exception:  # noqa: BLE001 - the default user agent is a fallback, not a failure
         return None
     agent = str(version.get("userAgent") or "")
