@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from probes.text.window_dates import DATE_PATTERN, DateSpec
+from probes.text.window_dates import DateSpec, date_pattern
 
 WindowState = Literal["now", "upcoming", "past"]
 
@@ -73,7 +73,7 @@ def _zone_words() -> tuple[dict[str, tzinfo], re.Pattern[str]]:
 
 def _tokens(text: str) -> list[_Token]:
     _, tz_pattern = _zone_words()
-    kinds = (("date", DATE_PATTERN), ("time", re.compile(_TIME)), ("tz", tz_pattern), ("sep", re.compile(_SEP)))
+    kinds = (("date", date_pattern()), ("time", re.compile(_TIME)), ("tz", tz_pattern), ("sep", re.compile(_SEP)))
     found: list[_Token] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in kinds:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = (
@@ -31,10 +32,18 @@ _FORMS = {
     "weekday": rf"\b(?P<weekday>{_WEEKDAY})\b\.?",
     "relative": r"\b(?P<relative>today|tonight|tomorrow)\b",
 }
-_COMPILED = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in _FORMS.items()}
-_UNNAMED = re.compile(r"\(\?P<\w+>")
-# one pattern for every form, its groups unnamed (a name may not repeat across alternatives)
-DATE_PATTERN = re.compile("|".join(_UNNAMED.sub("(?:", p) for p in _FORMS.values()), re.IGNORECASE)
+
+
+# Compiled on first use: only a page that announces maintenance has dates to read.
+@cache
+def _compiled() -> dict[str, re.Pattern[str]]:
+    return {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in _FORMS.items()}
+
+
+@cache
+def date_pattern() -> re.Pattern[str]:
+    """One pattern for every form, its groups unnamed (a name may not repeat across alternatives)."""
+    return re.compile("|".join(re.sub(r"\(\?P<\w+>", "(?:", p) for p in _FORMS.values()), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,7 @@ class DateSpec:
 
 
 def _read(text: str, spec: DateSpec) -> DateSpec:
-    for kind, pattern in _COMPILED.items():
+    for kind, pattern in _compiled().items():
         match = pattern.fullmatch(text)
         if match is None:
             continue
