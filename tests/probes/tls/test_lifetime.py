@@ -19,20 +19,21 @@ from probes.target import Target
 from probes.tls.chain import read_certificate
 from probes.tls.lifetime import overrun
 from probes.tls.probe import TlsProbe
-from tests.probes.tls.pki import Issued, leaf, name, server_context
+from tests.probes.tls.pki import Issued, authority, leaf, name, server_context
 
 HOST = "localhost"
 
 
 async def probe(servers: list[WebServer], chain: list[Issued], root: Issued, tmp_path: Path,
-                public: bool) -> ProbeResult:
-    """The tls probe with `root` in --ca-bundle; `public`: also declared a publicly trusted root."""
+                public: bool, listed: Issued | None = None) -> ProbeResult:
+    """The tls probe with `root` in --ca-bundle; `public`: also declared a publicly trusted root (as `listed`,
+    when given, the public list's own copy)."""
     server = WebServer({"/": Page("portal")}, ssl_context=server_context(chain)).start()
     servers.append(server)
     bundle = tmp_path / "bundle.pem"
     bundle.write_bytes(root.pem())
     public_list = tmp_path / "public-roots.pem"
-    public_list.write_bytes(root.pem() if public else b"")
+    public_list.write_bytes((listed or root).pem() if public else b"")
     ctx = ProbeContext(Target.parse(f"https://{HOST}:{server.port}/login"), RunConfig(ca_bundle=bundle, timeout=10),
                        proxy=ProxySettings())
     ctx.provide(ProbeResult(name="dns", status="pass",
@@ -55,6 +56,16 @@ async def test_the_same_leaf_under_a_ca_bundle_root_is_exempt(root, servers, tmp
     result = await probe(servers, [leaf(root, lifetime=timedelta(days=400))], root, tmp_path, public=False)
     assert result.status == "pass" and result.findings == [], result.summary
     assert result.evidence.trust_anchor_store == "ca_bundle"
+
+
+async def test_a_public_root_is_known_by_its_key(root, servers, tmp_path) -> None:
+    """The public list holds the root re-issued under another name with the same key: Chromium's known roots
+    are keys, so the anchor is still a public one."""
+    reissued = authority("Loopback Test Root CA R2", "Loopback Test CA", key=root.key)
+    result = await probe(servers, [leaf(root, lifetime=timedelta(days=400))], root, tmp_path, public=True,
+                         listed=reissued)
+    assert result.evidence.trust_anchor_store == "public"
+    assert [f.id for f in result.findings] == ["tls.cert_validity_too_long"], result.summary
 
 
 async def test_a_397_day_leaf_under_a_public_root_passes(root, servers, tmp_path) -> None:
