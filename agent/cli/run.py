@@ -28,10 +28,12 @@ SWITCH_WHILE_LOADING = 0.0002  # seconds
 def run(argv: Sequence[str]) -> int:
     """Diagnose as the arguments say; a bad argument raises UsageError (one line, exit 3)."""
     began = time.monotonic()  # --timeout counts from here: loading the agent is part of the run
+    gc.disable()  # from the first import on, see _load_agent; the event loop's own imports came before the thread's
     try:
         with signals.caught_early():
             return _run(build_parser().parse_args(list(argv)), began)
     finally:
+        gc.enable()
         gc.unfreeze()  # a caller in the same process (a test, `compare`) gets every object collectable again
 
 
@@ -102,8 +104,8 @@ def _load_agent(options: argparse.Namespace, claimed: Mapping[str, str]) -> tupl
     event loop keeps launching the browser (an import on the event loop would hold the launch up).
 
     Modules, classes and schemas live as long as the process: the collector is held off while they load (it
-    would find no garbage among them) and then told to skip them (frozen), instead of walking them all again
-    in every full collection of the run."""
+    would find no garbage among them; `run` holds it off from the start) and then told to skip them (frozen),
+    instead of walking them all again in every full collection of the run."""
     gc.disable()
     try:
         from agent.cli.options import build_run
