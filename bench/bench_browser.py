@@ -30,14 +30,10 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from demo.certs import DemoCA  # noqa: E402
-from demo.dns_server import DnsServer  # noqa: E402
-from demo.ntp_server import NtpServer  # noqa: E402
-from demo.web import Page, WebServer  # noqa: E402
+from loopback_portal import HOST, healthy_portal  # noqa: E402
+
 from probes.web.discovery import find_browser  # noqa: E402
 
-HOST = "portal.bench.test"
-LOGIN = '<html><title>Sign in</title><form method="post"><input name="u"><input type="password" name="p"></form></html>'
 DIAGNOSE = str(ROOT / ".venv" / "bin" / "diagnose")
 BARE = """
 import asyncio, sys
@@ -96,19 +92,10 @@ def main() -> None:
     runs = parser.parse_args().runs
     tmp = Path(tempfile.mkdtemp(prefix="bench-browser-"))
     (tmp / "bare.py").write_text(BARE % HOST)
-    ca = DemoCA()
-    bundle = ca.write_bundle(tmp / "ca.pem")
     chromium = find_browser().path
-    with (
-        DnsServer({HOST: ["127.0.0.1"]}) as dns,
-        WebServer({"/login": Page(LOGIN)}, ssl_context=ca.server_context([HOST])) as web,
-        NtpServer() as ntp,
-    ):
-        url = f"https://{HOST}:{web.port}/login"
-        agent = [DIAGNOSE, url, "--dns-server", "{}:{}".format(*dns.address), "--ca-bundle", str(bundle),
-                 "--time-server", "{}:{}".format(*ntp.address), "--skip", "login", "--captive-check", "off",
-                 "--json", str(tmp / "report.json")]
-        bare = [sys.executable, str(tmp / "bare.py"), chromium, url]
+    with healthy_portal(tmp) as portal:
+        agent = [DIAGNOSE, *portal.args("login", tmp / "report.json")]
+        bare = [sys.executable, str(tmp / "bare.py"), chromium, portal.url]
         timed(agent), timed(bare)  # warm the file cache, as a second run on a workstation would be
         agent_runs, bare_runs = [], []
         for _ in range(runs):  # interleaved, so a busy moment weighs on both alike

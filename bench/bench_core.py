@@ -29,13 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from demo.certs import DemoCA  # noqa: E402
+from loopback_portal import HOST, healthy_portal  # noqa: E402
+
 from demo.dns_server import DnsServer  # noqa: E402
 from demo.ntp_server import NtpServer  # noqa: E402
 from demo.web import Page, WebServer  # noqa: E402
 
-HOST = "portal.bench.test"
-LOGIN = '<html><title>Sign in</title><form method="post"><input name="u"><input type="password" name="p"></form></html>'
 DIAGNOSE = str(ROOT / ".venv" / "bin" / "diagnose")
 
 
@@ -70,27 +69,19 @@ def main() -> None:
     runs = parser.parse_args().runs
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     tmp = Path(tempfile.mkdtemp(prefix="bench-core-"))
-    ca = DemoCA()
-    bundle = ca.write_bundle(tmp / "ca.pem")
-    with (
-        DnsServer({HOST: ["127.0.0.1"]}) as dns,
-        WebServer({"/login": Page(LOGIN)}, ssl_context=ca.server_context([HOST])) as web,
-        NtpServer() as ntp,
-    ):
-        dns_host, dns_port = dns.address
-        ntp_host, ntp_port = ntp.address
-        url = f"https://{HOST}:{web.port}/login"
-        agent = [DIAGNOSE, url, "--dns-server", f"{dns_host}:{dns_port}", "--ca-bundle", str(bundle),
-                 "--time-server", f"{ntp_host}:{ntp_port}", "--skip", "browser,login", "--captive-check", "off",
-                 "--json", str(tmp / "report.json")]
+    with healthy_portal(tmp) as portal:
+        dns_host, dns_port = portal.dns
+        ntp_host, ntp_port = portal.ntp
+        url, bundle = portal.url, portal.bundle
+        agent = [DIAGNOSE, *portal.args("browser,login", tmp / "report.json")]
         timed(agent)  # warm the file cache once, as a user's second run would be
         agent_s, agent_rc, agent_kib = median_of(runs, agent)
 
         by_hand = [
             ["dig", f"@{dns_host}", "-p", str(dns_port), HOST, "A", "+short", "+tries=1"],
-            ["openssl", "s_client", "-connect", f"127.0.0.1:{web.port}", "-servername", HOST,
+            ["openssl", "s_client", "-connect", f"127.0.0.1:{portal.port}", "-servername", HOST,
              "-CAfile", str(bundle), "-verify_return_error", "-brief"],
-            ["curl", "-sS", "-o", "/dev/null", "--resolve", f"{HOST}:{web.port}:127.0.0.1",
+            ["curl", "-sS", "-o", "/dev/null", "--resolve", f"{HOST}:{portal.port}:127.0.0.1",
              "--cacert", str(bundle), url],
             sntp_by_hand(ntp_host, ntp_port),
         ]

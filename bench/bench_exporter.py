@@ -45,10 +45,11 @@ import trustme
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from loopback_portal import LOGIN  # noqa: E402
+
 from demo.ntp_server import NtpServer  # noqa: E402
 from demo.web import Page, WebServer  # noqa: E402
 
-LOGIN = '<html><title>Sign in</title><form method="post"><input name="u"><input type="password" name="p"></form></html>'
 DIAGNOSE = str(ROOT / ".venv" / "bin" / "diagnose")
 BLACKBOX = shutil.which("prometheus-blackbox-exporter")
 NGINX = shutil.which("nginx")

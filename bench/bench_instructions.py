@@ -25,20 +25,11 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from loopback_portal import ROOT, healthy_portal
 
-from demo.certs import DemoCA  # noqa: E402
-from demo.dns_server import DnsServer  # noqa: E402
-from demo.ntp_server import NtpServer  # noqa: E402
-from demo.web import Page, WebServer  # noqa: E402
-
-HOST = "portal.bench.test"
-LOGIN = '<html><title>Sign in</title><form method="post"><input name="u"><input type="password" name="p"></form></html>'
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 # as the agent imports them: the collector held off, httpx without its command-line client (see probes/__init__.py)
 FLOOR = ("import gc, sys; gc.disable(); sys.modules['httpx._main'] = None; import asyncio, ssl; "
@@ -79,17 +70,8 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="bench-instructions-") as folder:
         tmp = Path(folder)
-        ca = DemoCA()
-        bundle = ca.write_bundle(tmp / "ca.pem")
-        with (
-            DnsServer({HOST: ["127.0.0.1"]}) as dns,
-            WebServer({"/login": Page(LOGIN)}, ssl_context=ca.server_context([HOST])) as web,
-            NtpServer() as ntp,
-        ):
-            args = [f"https://{HOST}:{web.port}/login", "--dns-server", "{}:{}".format(*dns.address),
-                    "--ca-bundle", str(bundle), "--time-server", "{}:{}".format(*ntp.address),
-                    "--skip", "browser,login", "--captive-check", "off", "--timeout", "120",
-                    "--json", str(tmp / "report.json")]
+        with healthy_portal(tmp) as portal:
+            args = [*portal.args("browser,login", tmp / "report.json"), "--timeout", "120"]
             agent, verdict = median_of(runs, RUN, *args)
         floor, _ = median_of(runs, FLOOR)
     print(f"diagnose --skip browser,login (median of {runs}): {agent / 1e6:8.1f} M instructions  ({verdict[:60]})")
