@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Playwright
 
     from probes.net.host_lookup import HostLookup
+    from probes.osinfo.host_state import HostState
     from probes.web.relay import ResolvingRelay
     from probes.web.session import BrowserSession, LaunchPlan
 
@@ -26,10 +27,12 @@ class RunResources:
     """The run's shared, closable things, typed; nothing here is read as a string key."""
 
     def __init__(
-        self, driver: asyncio.Future[Playwright] | None = None, browser: BrowserSession | None = None
+        self, driver: asyncio.Future[Playwright] | None = None, browser: BrowserSession | None = None,
+        host: HostState | None = None,
     ) -> None:
         self.driver = driver  # a Playwright driver already starting (handed over by the command line), or None
         self.lent_browser = browser  # a browser lent by a longer-lived owner (the exporter): used, never closed here
+        self.host = host  # the machine's interfaces and routes, shared across runs (the exporter's); None: read anew
         self.launch: asyncio.Future[BrowserSession] | None = None  # the browser launched for this run
         self.launch_plan: LaunchPlan | None = None  # what it was launched with
         self.relay: ResolvingRelay | None = None  # through which it resolves names like the run

@@ -19,6 +19,8 @@ from agent.exporter.serve import Exporter
 from demo.certs import DemoCA
 from demo.dns_server import DnsServer
 from demo.web import Page, WebServer
+from probes.osinfo import host_state
+from probes.osinfo.interfaces import Interface, list_interfaces
 
 SKIP = '["browser", "login", "clock", "sso", "status_page"]'
 LOGIN = Page("<title>Sign in</title><form><input name=user><input type=password name=pw></form>")
@@ -124,6 +126,42 @@ async def test_refusals_and_other_paths(exporter: Exporter) -> None:
     assert value(own, "diagnose_exporter_requests_total", path="/probe", code="400") == 3
     assert value(own, "diagnose_exporter_requests_total", path="other", code="404") == 1
     assert value(own, "diagnose_exporter_probes_in_flight") == 0
+
+
+async def test_scrapes_share_the_workstations_reads_within_the_window(
+    tmp_path: Path, portals: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Proxy settings and interfaces are read once per window for all targets; a change shows after it."""
+    listings = []
+
+    async def counted(system: str | None = None) -> list[Interface]:
+        listings.append(system)
+        return await list_interfaces(system)
+
+    monkeypatch.setattr(host_state, "list_interfaces", counted)
+    for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    clock = [100.0]
+    config = tmp_path / "exporter.toml"
+    config.write_text('listen = "127.0.0.1:0"\n' + _target("good", portals["good"]) + _target("good2", portals["good"]))
+    exporter = Exporter(load(config), clock=lambda: clock[0])
+    await exporter.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            async def scrape(name: str) -> str:
+                return (await client.get(_url(exporter, f"/probe?target={name}"), timeout=10)).text
+
+            assert value(await scrape("good"), "probe_success") == 1
+            monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{_closed_port()}")  # a proxy is set
+            clock[0] += 4.9
+            assert value(await scrape("good2"), "probe_success") == 1 and len(listings) == 1
+            clock[0] += 0.2
+            text = await scrape("good")
+    finally:
+        await exporter.close()
+    assert len(listings) == 2
+    assert value(text, "probe_success") == 0
+    assert value(text, "diagnose_cause", id="proxy.unreachable", severity="critical", probe="proxy", root="true") == 1
 
 
 async def test_burst_of_200_against_healthy_and_hung_portals(exporter: Exporter) -> None:

@@ -10,6 +10,9 @@ diagnosed, and due to finish within its deadline, shares that answer rather than
 another, and one that gets no slot before its deadline is answered 503. A hung portal
 costs one slot for at most its deadline: it never blocks the other targets.
 
+What does not depend on the target, the workstation's proxy settings, interfaces and routes, is
+read at most once per `HOST_STATE_SECONDS` and shared by the scrapes in that window.
+
 HTTP is aiohttp's server behind `listener.Listener` (a cap on open connections and on
 their idle time); every request comes to `Exporter.handle`, the one place paths are routed.
 """
@@ -20,7 +23,8 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +38,8 @@ from agent.exporter.config import ConfigError, Loaded, Monitored, load, parse_li
 from agent.exporter.listener import Listener
 from agent.exporter.shared_browser import SharedBrowser
 from probes.base import RunConfig
+from probes.net.proxy_settings import ProxySettings
+from probes.osinfo.host_state import HostState, Recent
 from probes.resources import RunResources
 from reports import json_report
 from reports.models import Report
@@ -41,6 +47,11 @@ from reports.models import Report
 SCRAPE_MARGIN = 0.5  # seconds kept back from Prometheus' scrape timeout, as blackbox_exporter does
 MIN_RUN_SECONDS = 1.0  # a scrape with less than this left when a slot frees up is answered 503
 GRACE_SECONDS = 1.0  # how far past its deadline a diagnosis may run before the answer gives up on it
+# How long scrapes share one read of the workstation's proxy settings, interfaces and routes: a
+# round of many targets reads them about once per window, not once per target, and a change (a VPN
+# connecting) shows in the scrapes that start at most this much later. Shorter than Prometheus'
+# shortest usual interval (15 s), so every scrape of one target reads the machine anew.
+HOST_STATE_SECONDS = 5.0
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 PATHS = ("/probe", "/report", "/metrics", "/-/healthy", "/")
 
@@ -54,11 +65,13 @@ class _Run:
 class Exporter:
     """The exporter's request handling; `start()` listens, `close()` stops and frees the shared browser."""
 
-    def __init__(self, loaded: Loaded) -> None:
+    def __init__(self, loaded: Loaded, clock: Callable[[], float] = time.monotonic) -> None:
         self.loaded = loaded
         self.browser = SharedBrowser(loaded.browser)
         self.metrics = metrics.ExporterMetrics()
         self._slots = asyncio.Semaphore(loaded.concurrency)
+        self.host = HostState(max_age=HOST_STATE_SECONDS, clock=clock)
+        self._proxy = Recent(ProxySettings.detect, HOST_STATE_SECONDS, clock)
         self._running: dict[str, list[_Run]] = {}
         self.latest: dict[str, Report] = {}  # the last report of each target, for /report
         self.artifacts = ArtifactKeeper(loaded.keep_artifacts, loaded.artifacts_max_bytes, loaded.artifacts_dir)
@@ -206,9 +219,10 @@ class Exporter:
             started = loop.time()
             lent = await self.browser.lend(item, wait=config.timeout - MIN_RUN_SECONDS)
             try:
+                proxy = (await self._proxy.get()).model_copy(deep=True)  # each run decides its own PAC answers
                 config = config.model_copy(update={"timeout": config.timeout - (loop.time() - started)})
-                report = await diagnose(item.target, config, only=item.only, skip=item.skip,
-                                        resources=RunResources(browser=lent))
+                report = await diagnose(item.target, config, only=item.only, skip=item.skip, proxy=proxy,
+                                        resources=RunResources(browser=lent, host=self.host))
             finally:  # however the run ended: its contexts closed, their renderers gone
                 await asyncio.shield(self.browser.give_back(lent))
                 self.artifacts.prune()

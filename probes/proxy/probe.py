@@ -56,7 +56,7 @@ class ProxyProbe:
         if note:
             evidence.notes.append(note)
         path, (vpn, vpn_findings) = await asyncio.gather(
-            _path(decision, ctx) if not evidence.unsupported else _nothing(), check_vpn(addresses)
+            _path(decision, ctx) if not evidence.unsupported else _nothing(), check_vpn(addresses, ctx.resources.host)
         )
         evidence.path = path
         evidence.interfaces, evidence.routes = vpn.interfaces, vpn.routes

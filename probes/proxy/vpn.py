@@ -14,8 +14,9 @@ from pydantic import BaseModel
 
 from probes.evidence import Finding
 from probes.osinfo.commands import CommandError
-from probes.osinfo.interfaces import Interface, list_interfaces
-from probes.osinfo.routes import Route, interface_for, route_to
+from probes.osinfo.host_state import HostState
+from probes.osinfo.interfaces import Interface
+from probes.osinfo.routes import Route, interface_for
 from probes.osinfo.vpn import VpnMatch, match_vpns
 from probes.proxy.evidence import InterfaceSeen, RouteSeen
 
@@ -29,15 +30,21 @@ class VpnCheck(BaseModel):
     notes: list[str] = []
 
 
-async def check_vpn(addresses: list[str], system: str | None = None) -> tuple[VpnCheck, list[Finding]]:
-    """Interfaces, VPN matches and the routes to `addresses`, with a finding when a VPN carries them."""
+async def check_vpn(
+    addresses: list[str], host: HostState | None = None, system: str | None = None
+) -> tuple[VpnCheck, list[Finding]]:
+    """Interfaces, VPN matches and the routes to `addresses`, with a finding when a VPN carries them.
+
+    `host` is where the machine's state is read (one shared across runs, the exporter's); by default
+    it is read now."""
+    host = host or HostState(system=system)
     notes = []
     try:
-        interfaces = await list_interfaces(system)
+        interfaces = await host.interfaces()
     except CommandError as exc:
         notes.append(f"interfaces not listed: {exc}")
         interfaces = []
-    routes = await asyncio.gather(*(_route(address, system) for address in addresses[:MAX_ROUTE_LOOKUPS]))
+    routes = await asyncio.gather(*(_route(address, host) for address in addresses[:MAX_ROUTE_LOOKUPS]))
     return assess(interfaces, list(routes), system, notes)
 
 
@@ -65,14 +72,14 @@ def assess(
     return check, _findings(check, list(matches.values()))
 
 
-async def _route(address: str, system: str | None) -> tuple[Route, str | None]:
+async def _route(address: str, host: HostState) -> tuple[Route, str | None]:
     try:
         if ipaddress.ip_address(address).is_loopback:
             return Route(address, interface=LOOPBACK_INTERFACE), None
     except ValueError:
         return Route(address), "not an IP address"
     try:
-        return await route_to(address, system), None
+        return await host.route(address), None
     except (CommandError, ValueError) as exc:
         return Route(address), str(exc)
 
