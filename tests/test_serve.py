@@ -18,6 +18,7 @@ from agent.exporter.config import ConfigError, load, parse_listen
 from agent.exporter.serve import Exporter
 from demo.certs import DemoCA
 from demo.dns_server import DnsServer
+from demo.ntp_server import NtpServer
 from demo.web import Page, WebServer
 from probes.osinfo import host_state
 from probes.osinfo.interfaces import Interface, list_interfaces
@@ -131,7 +132,8 @@ async def test_refusals_and_other_paths(exporter: Exporter) -> None:
 async def test_scrapes_share_the_workstations_reads_within_the_window(
     tmp_path: Path, portals: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Proxy settings and interfaces are read once per window for all targets; a change shows after it."""
+    """Proxy settings, interfaces, the clock and the captive-portal check are read once per window for
+    all targets; a change shows in the scrapes after it."""
     listings = []
 
     async def counted(system: str | None = None) -> list[Interface]:
@@ -142,23 +144,29 @@ async def test_scrapes_share_the_workstations_reads_within_the_window(
     for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     clock = [100.0]
-    config = tmp_path / "exporter.toml"
-    config.write_text('listen = "127.0.0.1:0"\n' + _target("good", portals["good"]) + _target("good2", portals["good"]))
-    exporter = Exporter(load(config), clock=lambda: clock[0])
-    await exporter.start()
-    try:
-        async with httpx.AsyncClient() as client:
-            async def scrape(name: str) -> str:
-                return (await client.get(_url(exporter, f"/probe?target={name}"), timeout=10)).text
+    with NtpServer() as ntp, WebServer({"/generate_204": Page(status=204)}) as captive:
+        targets = "".join(
+            f'[targets.{name}]\nurl = "{portals["good"]}"\nskip = ["browser", "login", "sso", "status_page"]\n'
+            f'time_servers = ["127.0.0.1:{ntp.address[1]}"]\ncaptive_check = "{captive.url("/generate_204")}"\n'
+            for name in ("good", "good2"))
+        config = tmp_path / "exporter.toml"
+        config.write_text(f'listen = "127.0.0.1:0"\n{targets}')
+        exporter = Exporter(load(config), clock=lambda: clock[0])
+        await exporter.start()
+        try:
+            async with httpx.AsyncClient() as client:
+                async def scrape(name: str) -> str:
+                    return (await client.get(_url(exporter, f"/probe?target={name}"), timeout=10)).text
 
-            assert value(await scrape("good"), "probe_success") == 1
-            monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{_closed_port()}")  # a proxy is set
-            clock[0] += 4.9
-            assert value(await scrape("good2"), "probe_success") == 1 and len(listings) == 1
-            clock[0] += 0.2
-            text = await scrape("good")
-    finally:
-        await exporter.close()
+                assert value(await scrape("good"), "probe_success") == 1
+                monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{_closed_port()}")  # a proxy is set
+                clock[0] += 4.9
+                assert value(await scrape("good2"), "probe_success") == 1
+                assert (len(listings), ntp.requests, len(captive.requests)) == (1, 1, 1)
+                clock[0] += 0.2
+                text = await scrape("good")
+        finally:
+            await exporter.close()
     assert len(listings) == 2
     assert value(text, "probe_success") == 0
     assert value(text, "diagnose_cause", id="proxy.unreachable", severity="critical", probe="proxy", root="true") == 1

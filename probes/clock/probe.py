@@ -14,6 +14,7 @@ import platform
 import statistics
 import time
 import tomllib
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -30,6 +31,7 @@ from probes.http.evidence import HttpEvidence
 from probes.net.address import is_ip
 from probes.net.host_lookup import lookup
 from probes.net.httpclient import client_for
+from probes.osinfo.host_state import shared
 
 DEFAULT_TIME_SERVERS: list[tuple[str, int]] = [
     ("pool.ntp.org", 123), ("time.google.com", 123), ("time.cloudflare.com", 123), ("time.windows.com", 123),
@@ -101,7 +103,10 @@ class ClockProbe:
 
 
 async def _ask_ntp(ctx: ProbeContext, servers: list[tuple[str, int]], timeout: float) -> list[NtpAnswer]:
-    """Every server at once; with `--dns-server`, a server given by name is resolved there, like every name."""
+    """Every server at once; with `--dns-server`, a server given by name is resolved there, like every name.
+
+    The clock is the workstation's, not the target's: runs that share the machine's reads (the
+    exporter's scrapes) take a server's answer of the last few seconds (`HostState`)."""
 
     async def one(host: str, port: int) -> NtpAnswer:
         if not ctx.config.dns_servers or is_ip(host):
@@ -112,7 +117,11 @@ async def _ask_ntp(ctx: ProbeContext, servers: list[tuple[str, int]], timeout: f
             return NtpAnswer(server=f"{host}:{port}", error=why)
         return await query(host, port, timeout, address=found.addresses[0])
 
-    return list(await asyncio.gather(*(one(host, port) for host, port in servers)))
+    def asked(host: str, port: int) -> Awaitable[NtpAnswer]:
+        key = ("ntp", host, port, tuple(ctx.config.dns_servers), timeout)
+        return shared(ctx.resources.host, key, lambda: one(host, port))
+
+    return list(await asyncio.gather(*(asked(host, port) for host, port in servers)))
 
 
 async def _http_result(ctx: ProbeContext) -> HttpEvidence | None:

@@ -18,7 +18,8 @@ from probes.evidence import Finding, Stopwatch, status_from
 from probes.net.proxy_settings import redact
 from probes.net.tcp_connect import ConnectAttempt, connect
 from probes.network import captive_portal
-from probes.network.evidence import NetworkEvidence
+from probes.network.evidence import CaptiveCheck, NetworkEvidence
+from probes.osinfo.host_state import shared
 
 _DESCRIBE = {"refused": "refused", "timeout": "timed out", "no_route": "no route", "error": "failed"}
 
@@ -65,6 +66,12 @@ class NetworkProbe:
             findings=findings,
         )
 
+    async def _captive(self, ctx: ProbeContext, url: str) -> CaptiveCheck:
+        """The captive-portal check: of the workstation's network, not the target, so runs that share the
+        machine's reads (the exporter's scrapes) take one of the last few seconds (`HostState`)."""
+        key = ("captive", url, ctx.proxy.for_url(url), tuple(ctx.config.dns_servers), self.captive_timeout)
+        return await shared(ctx.resources.host, key, lambda: captive_portal.check(ctx, url, self.captive_timeout))
+
     async def _resolve(self, ctx: ProbeContext) -> list[str]:
         """The OS's addresses for the host, when no dns probe pinned any."""
         loop = asyncio.get_running_loop()
@@ -79,7 +86,7 @@ class NetworkProbe:
         url = ctx.config.captive_check_url
         attempts, captive = await asyncio.gather(
             asyncio.gather(*(connect(a, port, self.connect_timeout) for a in addresses)),
-            captive_portal.check(ctx, url, self.captive_timeout) if url else _nothing(),
+            self._captive(ctx, url) if url else _nothing(),
         )
         routed = next((a for a in attempts if a.outcome == "connected"), None)
         routed = routed or next((a for a in attempts if a.local_address), None)

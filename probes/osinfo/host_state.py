@@ -1,19 +1,20 @@
-"""The machine's network state as runs read it: each read shared by the runs within a short window.
+"""What runs read of the machine and its network, not of the target: each read shared within a short window.
 
-A command-line run reads the interfaces and its routes once (`max_age` 0: every call reads).
-The exporter keeps one `HostState` across scrapes: none of this depends on the target, and on
-Windows and macOS each read starts a process (`ipconfig /all`, `ifconfig`, `route`), on Linux
-`ip route get` for every address. Within `max_age` seconds of a read, runs take its answer (a
-failure too), and runs asking at once share the read in flight. A VPN that connects, or a route
-that changes, shows in the runs that start at most `max_age` seconds later.
+The interfaces, the route to an address, the clock against a time server, the captive-portal
+check. A command-line run reads each anew (`max_age` 0: every call reads). The exporter keeps one
+`HostState` across scrapes: on Windows and macOS listing interfaces and routes starts a process
+(`ipconfig /all`, `ifconfig`, `route`), on Linux `ip route get` for every address, and the
+captive-portal check is a request to a public server. Within `max_age` seconds of a read, runs
+take its answer (a failure too), and runs asking at once share the read in flight. A VPN that
+connects, or a route that changes, shows in the runs that start at most `max_age` seconds later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 from probes.osinfo.interfaces import Interface, list_interfaces
 from probes.osinfo.routes import Route, route_to
@@ -54,26 +55,36 @@ class Recent(Generic[T]):
 
 
 class HostState:
-    """The interfaces and the routes to addresses, read through `Recent` (see the module)."""
+    """Reads of the machine that do not depend on the target, each through a `Recent` (see the module)."""
 
     def __init__(self, max_age: float = 0.0, system: str | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.max_age = max_age
         self._system = system
         self._clock = clock
-        self._interfaces = Recent(lambda: list_interfaces(system), max_age, clock)
-        self._routes: dict[str, Recent[Route]] = {}
+        self._reads: dict[Hashable, Recent[Any]] = {}
+
+    async def shared(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        """`read()`'s answer, or the answer of the read made under the same `key` within the window.
+
+        `key` names everything the answer depends on (the server asked, the resolvers, the proxy).
+        """
+        for stale in [k for k, recent in self._reads.items() if not recent.fresh()]:
+            del self._reads[stale]  # a read no run asks for any more is not kept
+        recent: Recent[T] | None = self._reads.get(key)
+        if recent is None:
+            recent = self._reads[key] = Recent(read, self.max_age, self._clock)
+        return await recent.get()
 
     async def interfaces(self) -> list[Interface]:
         """The machine's interfaces (read-only: runs share them); CommandError when the OS cannot list them."""
-        return await self._interfaces.get()
+        return await self.shared("interfaces", lambda: list_interfaces(self._system))
 
     async def route(self, destination: str) -> Route:
         """The route to `destination`; CommandError or ValueError when the OS cannot tell."""
-        for address in [a for a, recent in self._routes.items() if not recent.fresh()]:
-            del self._routes[address]  # an address no run asks for any more is not kept
-        recent = self._routes.get(destination)
-        if recent is None:
-            recent = self._routes[destination] = Recent(lambda: route_to(destination, self._system),
-                                                        self.max_age, self._clock)
-        return await recent.get()
+        return await self.shared(("route", destination), lambda: route_to(destination, self._system))
+
+
+async def shared(host: HostState | None, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+    """`host.shared(key, read)`, or `read()` itself for a run that shares nothing (`host` None)."""
+    return await read() if host is None else await host.shared(key, read)

@@ -118,7 +118,7 @@ async def test_addresses_no_run_asks_for_are_dropped(tmp_path: Path, monkeypatch
     await host.route(ADDRESS)
     clock.now += 6
     await host.route("192.0.2.20")
-    assert list(host._routes) == ["192.0.2.20"]
+    assert list(host._reads) == [("route", "192.0.2.20")]
 
 
 async def test_the_vpn_check_reads_through_the_shared_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
