@@ -18,7 +18,12 @@ scrapes per second each sustained. Each client of `diagnose serve` scrapes its o
 target name for the same portal: scrapes of one target at once share one diagnosis,
 which would flatter the figure.
 
+With `--instructions N`, it then counts the instructions each exporter executes per scrape
+(valgrind's callgrind, over N scrapes one at a time after a warm-up; start-up left out). The
+counts repeat within about 1% where the seconds above move with the machine's other load.
+
 Usage: .venv/bin/python bench/bench_exporter.py [-n REQUESTS] [--server nginx|python] [--seconds S] [--clients C]
+                                                [--instructions N]
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -156,6 +162,33 @@ def throughput(urls: list[str], seconds: float) -> tuple[float, int]:
     return ok / seconds, failed
 
 
+def instructions_per_scrape(command: list[str], env: dict[str, str], ready: str, url: str, scrapes: int,
+                            out: Path) -> float:
+    """Instructions the exporter `command` executes per scrape of `url`, counted by callgrind from after its
+    warm-up to the last of `scrapes` scrapes, one at a time."""
+    process = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}", *command],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        wait_ready(ready, process, seconds=120)
+        for _ in range(3):  # imports, first connections, caches
+            scrape(url)
+        subprocess.run(["callgrind_control", "-i", "on", str(process.pid)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(scrapes):
+            if not succeeded(scrape(url)[1]):
+                raise SystemExit(f"{command[0]}: a scrape under valgrind did not succeed")
+        subprocess.run(["callgrind_control", "-i", "off", str(process.pid)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    total = re.search(r"^totals: (\d+)", out.read_text(errors="replace"), re.MULTILINE)
+    if total is None:
+        raise SystemExit(f"callgrind wrote no totals to {out}")
+    return int(total.group(1)) / scrapes
+
+
 def succeeded(body: str) -> bool:
     return any(line.startswith("probe_success ") and line.split()[1] in ("1", "1.0") for line in body.splitlines())
 
@@ -173,10 +206,16 @@ def main() -> int:
                         help="what serves the login page (default: nginx when installed)")
     parser.add_argument("--seconds", type=float, default=10.0, help="sustained-throughput phase per exporter")
     parser.add_argument("--clients", type=int, default=8, help="scrapes at once in the throughput phase")
+    parser.add_argument("--instructions", type=int, default=0, metavar="N",
+                        help="then count each exporter's instructions per scrape over N scrapes (needs valgrind)")
     options = parser.parse_args()
     if BLACKBOX is None:
         print("prometheus-blackbox-exporter is not installed (scripts/install-system-deps.sh installs it)")
         return 1
+    if options.instructions and not (shutil.which("valgrind") and shutil.which("callgrind_control")):
+        print("--instructions needs valgrind (Debian's valgrind package)")
+        return 1
+    counts: dict[str, float] = {}
     work = Path(tempfile.mkdtemp(prefix="bench-exporter-"))
     ca = trustme.CA()
     bundle = work / "ca.pem"
@@ -234,7 +273,24 @@ def main() -> int:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
-            shutil.rmtree(work, ignore_errors=True)
+        if options.instructions:
+            bb_port, dg_port = free_port(), free_port()  # new ports: nothing of the timed processes answers
+            # a copy: the package's binary carries file capabilities (for ICMP), which valgrind cannot start
+            shutil.copy(BLACKBOX, work / "blackbox_exporter")
+            counts["blackbox_exporter"] = instructions_per_scrape(
+                [str(work / "blackbox_exporter"), f"--config.file={work / 'blackbox.yml'}",
+                 f"--web.listen-address=127.0.0.1:{bb_port}"],
+                # Go's preemption by signal crashes its programs under valgrind
+                {**os.environ, "GOMAXPROCS": "1", "GODEBUG": "asyncpreemptoff=1"},
+                f"http://127.0.0.1:{bb_port}/-/healthy",
+                f"http://127.0.0.1:{bb_port}/probe?module=http_2xx&target={target}", options.instructions,
+                work / "callgrind.blackbox")
+            counts["diagnose serve"] = instructions_per_scrape(
+                [sys.executable, DIAGNOSE, "serve", "--config", str(work / "exporter.toml"),
+                 "--listen", f"127.0.0.1:{dg_port}"], dict(os.environ),
+                f"http://127.0.0.1:{dg_port}/-/healthy", f"http://127.0.0.1:{dg_port}/probe?target=portal",
+                options.instructions, work / "callgrind.diagnose")
+        shutil.rmtree(work, ignore_errors=True)
     print(f"target: {target} (HTTPS, test CA, served by {options.server}), one scrape at a time, alternating")
     for name, values in times.items():
         print(summary(name, values))
@@ -246,6 +302,11 @@ def main() -> int:
         print(f"{name:<24} {rate:7.1f} scrapes/s   ({failed} failed)")
     share = rates["diagnose serve"][0] / rates["blackbox_exporter"][0] if rates["blackbox_exporter"][0] else 0.0
     print(f"ratio diagnose/blackbox (scrapes/s): {share:.2f}")
+    if counts:
+        print(f"instructions per scrape (callgrind, {options.instructions} scrapes one at a time, after a warm-up):")
+        for name, count in counts.items():
+            print(f"{name:<24} {count / 1e6:7.2f} M")
+        print(f"ratio diagnose/blackbox (instructions): {counts['diagnose serve'] / counts['blackbox_exporter']:.2f}")
     return 0
 
 
