@@ -1,9 +1,11 @@
-"""Every speed row in one run, each beside its peer: the table the project's speed goals are stated in.
+"""Every speed and memory row in one run, each beside its peer: the table the project's goals are stated in.
 
 Runs the other benchmarks (medians of N runs each) and prints one table:
 
 | row | ours | peer | ratio | goal |
 | full run (browser) | diagnose | bare Playwright launch + page | ≤ 1.10 |
+| memory, full run | agent + driver + Chromium, peak PSS | the bare script's tree | ≤ 1.10 |
+| memory, the agent alone | its own process, peak PSS | – | < 150 MB |
 | network-only run | diagnose --skip browser,login | dig/openssl/curl/SNTP/chromium by hand | ≤ 0.50 |
 | exporter /probe | diagnose serve | blackbox_exporter | ≤ 2.0 |
 | exporter scrapes/s on one core | diagnose serve | blackbox_exporter | ≥ 0.5 |
@@ -35,7 +37,7 @@ def run(script: str, *args: str) -> str:
     return done.stdout + done.stderr
 
 
-def seconds(text: str, pattern: str) -> float | None:
+def number(text: str, pattern: str) -> float | None:
     found = re.search(pattern, text)
     return float(found.group(1)) if found else None
 
@@ -79,10 +81,14 @@ def main() -> int:
                                      run("bench_exporter.py", "-n", runs), run("bench_hung.py", "-n", "3"))
     lines = ["| row                        |       ours |       peer | ratio | goal    |",
              "| -------------------------- | ---------- | ---------- | ----- | ------- |",
-             row("full run (browser)", seconds(browser, r"diagnose with the browser.*?: ([\d.]+) s"),
-                 seconds(browser, r"bare Playwright.*?: ([\d.]+) s"), "≤ 1.10"),
-             row("network-only run", seconds(core, r"diagnose --skip browser,login.*?: ([\d.]+) s"),
-                 seconds(core, r"same checks by hand.*?: ([\d.]+) s"), "≤ 0.50"),
+             row("full run (browser)", number(browser, r"diagnose with the browser.*?: ([\d.]+) s"),
+                 number(browser, r"bare Playwright.*?: ([\d.]+) s"), "≤ 1.10"),
+             row("memory, full run (PSS)", number(browser, r"agent \+ driver \+ Chromium: ([\d.]+) MiB"),
+                 number(browser, r"bare script tree: ([\d.]+) MiB"), "≤ 1.10", "{:.0f} MiB"),
+             row("memory, the agent alone", number(browser, r"agent's own process.*?: ([\d.]+) MiB"), None,
+                 "< 150 MB", "{:.0f} MiB"),
+             row("network-only run", number(core, r"diagnose --skip browser,login.*?: ([\d.]+) s"),
+                 number(core, r"same checks by hand.*?: ([\d.]+) s"), "≤ 0.50"),
              row("exporter /probe (median)", _ms(exporter, "diagnose serve"), _ms(exporter, "blackbox_exporter"),
                  "≤ 2.0"),
              row("exporter scrapes/s, 1 core", _per_second(exporter, "diagnose serve"),
