@@ -67,7 +67,7 @@ def slowest_imports(count: int = 10) -> list[str]:
 def row(name: str, ours: float | None, peer: float | None, goal: str, shape: str = "{:.3f} s") -> str:
     ratio = f"{ours / peer:.2f}" if ours and peer else "-"
     shown = [shape.format(v) if v is not None else "n/a" for v in (ours, peer)]
-    return f"| {name:<26} | {shown[0]:>10} | {shown[1]:>10} | {ratio:>5} | {goal:<7} |"
+    return f"| {name:<26} | {shown[0]:>10} | {shown[1]:>10} | {ratio:>5} | {goal:<8} |"
 
 
 def main() -> int:
@@ -79,8 +79,8 @@ def main() -> int:
                    check=True, capture_output=True)
     browser, core, exporter, hung = (run("bench_browser.py", "-n", runs), run("bench_core.py", "-n", runs),
                                      run("bench_exporter.py", "-n", runs), run("bench_hung.py", "-n", "3"))
-    lines = ["| row                        |       ours |       peer | ratio | goal    |",
-             "| -------------------------- | ---------- | ---------- | ----- | ------- |",
+    lines = ["| row                        |       ours |       peer | ratio | goal     |",
+             "| -------------------------- | ---------- | ---------- | ----- | -------- |",
              row("full run (browser)", number(browser, r"diagnose with the browser.*?: ([\d.]+) s"),
                  number(browser, r"bare Playwright.*?: ([\d.]+) s"), "≤ 1.10"),
              row("memory, full run (PSS)", number(browser, r"agent \+ driver \+ Chromium: ([\d.]+) MiB"),
