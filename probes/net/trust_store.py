@@ -3,19 +3,25 @@
 Loading the system's CAs and Mozilla's takes tens of milliseconds, a `--ca-bundle` about
 one; an exporter scraping every few seconds would pay that on each scrape. A context is
 kept while the files it was loaded from are unchanged (path, size, modification time), so
-an updated store is read again. Callers share the context: they configure it once through
-`configure` and must not change it afterwards.
+an updated store is read again. Windows keeps its roots in its certificate store, not in
+files: there a context is read again every `STORE_RECHECK_SECONDS`, so a root installed
+while the exporter runs is trusted within minutes. Callers share the context: they
+configure it once through `configure` and must not change it afterwards.
 """
 
 from __future__ import annotations
 
 import os
 import ssl
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import certifi
 
+from probes.osinfo import current_os
+
+STORE_RECHECK_SECONDS = 300.0
 Signature = tuple[tuple[str, int, int], ...]
 _CONTEXTS: dict[tuple[str | None, Callable[[ssl.SSLContext], None]], tuple[Signature, ssl.SSLContext]] = {}
 
@@ -24,7 +30,7 @@ def trusting(ca_bundle: Path | None, configure: Callable[[ssl.SSLContext], None]
     """A verifying context trusting `ca_bundle` alone, else the system store plus Mozilla's (certifi),
     set up by `configure`; a bundle that cannot be read raises (OSError, ssl.SSLError) as loading it would."""
     key = (str(ca_bundle) if ca_bundle is not None else None, configure)
-    signature = _signature(ca_bundle)
+    signature = store_signature(ca_bundle)
     kept = _CONTEXTS.get(key)
     if kept is not None and signature and kept[0] == signature:
         return kept[1]
@@ -43,8 +49,12 @@ def _load(ca_bundle: Path | None) -> ssl.SSLContext:
     return context
 
 
-def _signature(ca_bundle: Path | None) -> Signature:
-    """What the store was read from, as (path, size, mtime) per file or folder; empty when unreadable."""
+def store_signature(ca_bundle: Path | None, system: str | None = None,
+                    clock: Callable[[], float] = time.monotonic) -> Signature:
+    """What the store was read from, as (path, size, mtime) per file or folder, and on Windows the
+    period of `STORE_RECHECK_SECONDS` it was read in; empty when the bundle cannot be read.
+
+    Anything loaded from the store is current while its signature is unchanged."""
     if ca_bundle is not None:
         paths = [str(ca_bundle)]
     else:
@@ -59,4 +69,6 @@ def _signature(ca_bundle: Path | None) -> Signature:
                 return ()
             continue  # a system location that does not exist is part of the signature by its absence
         marks.append((path, seen.st_size, seen.st_mtime_ns))
+    if ca_bundle is None and (system or current_os()) == "windows":
+        marks.append(("windows certificate store", int(clock() // STORE_RECHECK_SECONDS), 0))
     return tuple(marks)

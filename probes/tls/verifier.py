@@ -17,7 +17,7 @@ import ssl
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,9 @@ import certifi
 from cryptography import x509
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.x509 import verification as v
+
+from probes.net.trust_store import Signature, store_signature
+from probes.osinfo.root_store import system_store_roots
 
 _AGNOSTIC = v.Criticality.AGNOSTIC
 
@@ -42,14 +45,29 @@ class PathVerdict:
         return self.path[-1] if self.path else None
 
 
-@cache
 def trust_anchors(ca_bundle: Path | None) -> tuple[x509.Certificate, ...]:
-    """The certificates the workstation trusts: the bundle alone, else the system's and Mozilla's."""
+    """The certificates the workstation trusts: the bundle alone, else the system's (its files, and on
+    Windows its certificate store, as Chrome and Edge there) and Mozilla's.
+
+    Read again when the store changes (`store_signature`), as the HTTP requests' trust is."""
+    return _anchors(ca_bundle, store_signature(ca_bundle))
+
+
+@lru_cache(maxsize=4)
+def _anchors(ca_bundle: Path | None, _signature: Signature) -> tuple[x509.Certificate, ...]:
     files = [ca_bundle] if ca_bundle else [p for p in _system_files() if p.is_file()] + [Path(certifi.where())]
     found: dict[bytes, x509.Certificate] = {}
     for path in files:
         for cert in _read_pem(path.read_bytes()):
             found.setdefault(cert.fingerprint(SHA256()), cert)
+    for der in [] if ca_bundle else system_store_roots():
+        try:
+            with warnings.catch_warnings():  # old roots with RFC 5280 quirks still parse
+                warnings.simplefilter("ignore")
+                cert = x509.load_der_x509_certificate(der)
+        except ValueError:
+            continue  # one the store holds but cryptography cannot parse: left out, as in _read_pem
+        found.setdefault(cert.fingerprint(SHA256()), cert)
     return tuple(found.values())
 
 

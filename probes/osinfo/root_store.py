@@ -1,0 +1,36 @@
+"""The roots the operating system trusts for servers where it keeps them outside files: Windows' store.
+
+Windows keeps its trusted roots (Microsoft's, and those an administrator or group policy
+installs, a TLS-inspection product's or the organisation's own CA among them) in its
+certificate store, and Chrome and Edge trust that store there. Python reads it with
+`ssl.enum_certificates`, as `ssl.create_default_context` does for HTTP requests; the TLS
+probe's path builder reads it here, so both trust what the browser trusts. Elsewhere the
+system's roots are files (`ssl.get_default_verify_paths`) and this adds nothing.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Iterable
+
+SERVER_AUTH = "1.3.6.1.5.5.7.3.1"  # the extended key usage a root must be trusted for (or for every purpose)
+
+# (DER bytes, "x509_asn" or "pkcs_7_asn", True for every purpose or the set of purposes' OIDs)
+StoreEntry = tuple[bytes, str, "set[str] | bool"]
+
+
+def system_store_roots(enumerate_store: Callable[[str], Iterable[StoreEntry]] | None = None) -> list[bytes]:
+    """The DER roots of the Windows ROOT store trusted for server authentication; [] where there is none.
+
+    `enumerate_store` is `ssl.enum_certificates` (Windows only) unless given. A store that cannot
+    be opened adds nothing: the files and Mozilla's roots still stand.
+    """
+    enumerate_store = enumerate_store or getattr(ssl, "enum_certificates", None)
+    if enumerate_store is None:
+        return []
+    try:
+        entries = list(enumerate_store("ROOT"))
+    except OSError:
+        return []
+    return [der for der, encoding, trust in entries
+            if encoding == "x509_asn" and (trust is True or (isinstance(trust, set) and SERVER_AUTH in trust))]
