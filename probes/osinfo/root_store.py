@@ -4,8 +4,14 @@ Windows keeps its trusted roots (Microsoft's, and those an administrator or grou
 installs, a TLS-inspection product's or the organisation's own CA among them) in its
 certificate store, and Chrome and Edge trust that store there. Python reads it with
 `ssl.enum_certificates`, as `ssl.create_default_context` does for HTTP requests; the TLS
-probe's path builder reads it here, so both trust what the browser trusts. Elsewhere the
-system's roots are files (`ssl.get_default_verify_paths`) and this adds nothing.
+probe's path builder reads it here, so both trust the roots installed on the workstation as
+the browser does. Elsewhere the system's roots are files (`ssl.get_default_verify_paths`)
+and this adds nothing.
+
+One difference remains: the store Python lists also holds the roots Windows fetched from
+Microsoft's own programme (its AuthRoot store), where Chrome trusts its own root store
+instead; a portal under a root only Microsoft's programme holds passes here and is judged
+as Chrome judges it by the `browser` probe, which runs the real browser.
 """
 
 from __future__ import annotations
