@@ -10,8 +10,9 @@ diagnosed, and due to finish within its deadline, shares that answer rather than
 another, and one that gets no slot before its deadline is answered 503. A hung portal
 costs one slot for at most its deadline: it never blocks the other targets.
 
-What does not depend on the target, the workstation's proxy settings, interfaces and routes, is
-read at most once per `HOST_STATE_SECONDS` and shared by the scrapes in that window.
+What belongs to the machine rather than the target (its proxy settings, interfaces and routes,
+the clock against its time servers, the captive-portal check) is read at most once per
+`HOST_STATE_SECONDS` and shared by the scrapes in that window (`probes.osinfo.host_state`).
 
 HTTP is aiohttp's server behind `listener.Listener` (a cap on open connections and on
 their idle time); every request comes to `Exporter.handle`, the one place paths are routed.
@@ -47,7 +48,7 @@ from reports.models import Report
 SCRAPE_MARGIN = 0.5  # seconds kept back from Prometheus' scrape timeout, as blackbox_exporter does
 MIN_RUN_SECONDS = 1.0  # a scrape with less than this left when a slot frees up is answered 503
 GRACE_SECONDS = 1.0  # how far past its deadline a diagnosis may run before the answer gives up on it
-# How long scrapes share one read of the workstation's proxy settings, interfaces and routes: a
+# How long scrapes share one read of what belongs to the machine (see the module docstring): a
 # round of many targets reads them about once per window, not once per target, and a change (a VPN
 # connecting) shows in the scrapes that start at most this much later. Shorter than Prometheus'
 # shortest usual interval (15 s), so every scrape of one target reads the machine anew.
