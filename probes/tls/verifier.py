@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import ssl
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -61,13 +62,8 @@ def _anchors(ca_bundle: Path | None, _signature: Signature) -> tuple[x509.Certif
         for cert in _read_pem(path.read_bytes()):
             found.setdefault(cert.fingerprint(SHA256()), cert)
     for der in [] if ca_bundle else system_store_roots():
-        try:
-            with warnings.catch_warnings():  # old roots with RFC 5280 quirks still parse
-                warnings.simplefilter("ignore")
-                cert = x509.load_der_x509_certificate(der)
-        except ValueError:
-            continue  # one the store holds but cryptography cannot parse: left out, as in _read_pem
-        found.setdefault(cert.fingerprint(SHA256()), cert)
+        if (root := _parsed(x509.load_der_x509_certificate, der)) is not None:
+            found.setdefault(root.fingerprint(SHA256()), root)
     return tuple(found.values())
 
 
@@ -155,13 +151,20 @@ def _read_pem(data: bytes) -> list[x509.Certificate]:
         start = block.find(b"-----BEGIN CERTIFICATE-----")
         if start < 0:
             continue
-        try:
-            with warnings.catch_warnings():  # old roots with RFC 5280 quirks still parse
-                warnings.simplefilter("ignore")
-                certs.append(x509.load_pem_x509_certificate(block[start:] + b"-----END CERTIFICATE-----\n"))
-        except ValueError:
-            continue
+        cert = _parsed(x509.load_pem_x509_certificate, block[start:] + b"-----END CERTIFICATE-----\n")
+        if cert is not None:
+            certs.append(cert)
     return certs
+
+
+def _parsed(load: Callable[[bytes], x509.Certificate], data: bytes) -> x509.Certificate | None:
+    """One certificate, or None when cryptography cannot parse it (left out, not fatal)."""
+    try:
+        with warnings.catch_warnings():  # old roots with RFC 5280 quirks still parse
+            warnings.simplefilter("ignore")
+            return load(data)
+    except ValueError:
+        return None
 
 
 def _plain(message: str) -> str:
