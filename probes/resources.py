@@ -32,7 +32,7 @@ class RunResources:
     ) -> None:
         self.driver = driver  # a Playwright driver already starting (handed over by the command line), or None
         self.lent_browser = browser  # a browser lent by a longer-lived owner (the exporter): used, never closed here
-        self.host = host  # the machine's interfaces and routes, shared across runs (the exporter's); None: read anew
+        self.host = host  # reads of the machine, not the target, shared across runs (the exporter's); None: anew
         self.launch: asyncio.Future[BrowserSession] | None = None  # the browser launched for this run
         self.launch_plan: LaunchPlan | None = None  # what it was launched with
         self.relay: ResolvingRelay | None = None  # through which it resolves names like the run

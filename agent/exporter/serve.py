@@ -40,7 +40,7 @@ from agent.exporter.listener import Listener
 from agent.exporter.shared_browser import SharedBrowser
 from probes.base import RunConfig
 from probes.net.proxy_settings import ProxySettings
-from probes.osinfo.host_state import HostState, Recent
+from probes.osinfo.host_state import HostState
 from probes.resources import RunResources
 from reports import json_report
 from reports.models import Report
@@ -72,7 +72,6 @@ class Exporter:
         self.metrics = metrics.ExporterMetrics()
         self._slots = asyncio.Semaphore(loaded.concurrency)
         self.host = HostState(max_age=HOST_STATE_SECONDS, clock=clock)
-        self._proxy = Recent(ProxySettings.detect, HOST_STATE_SECONDS, clock)
         self._running: dict[str, list[_Run]] = {}
         self.latest: dict[str, Report] = {}  # the last report of each target, for /report
         self.artifacts = ArtifactKeeper(loaded.keep_artifacts, loaded.artifacts_max_bytes, loaded.artifacts_dir)
@@ -220,7 +219,8 @@ class Exporter:
             started = loop.time()
             lent = await self.browser.lend(item, wait=config.timeout - MIN_RUN_SECONDS)
             try:
-                proxy = (await self._proxy.get()).model_copy(deep=True)  # each run decides its own PAC answers
+                detected = await self.host.shared("proxy settings", ProxySettings.detect)
+                proxy = detected.model_copy(deep=True)  # each run decides its own PAC answers
                 config = config.model_copy(update={"timeout": config.timeout - (loop.time() - started)})
                 report = await diagnose(item.target, config, only=item.only, skip=item.skip, proxy=proxy,
                                         resources=RunResources(browser=lent, host=self.host))

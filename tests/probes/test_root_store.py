@@ -6,6 +6,7 @@ entries in the shape Windows gives them; the portal is a real TLS server on loop
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,8 +87,6 @@ async def test_a_root_only_in_the_windows_store_is_trusted(
 
 def test_a_replaced_bundle_is_trusted_anew(tmp_path: Path, fresh_anchors: None) -> None:
     """The probe's anchors follow the bundle as the HTTP requests' trust does (an exporter runs for months)."""
-    import os
-
     bundle = tmp_path / "ca.pem"
     old, new = trustme.CA(), trustme.CA()
     old.cert_pem.write_to_path(str(bundle))
