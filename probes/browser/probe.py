@@ -138,7 +138,10 @@ async def _visit(
         evidence.screenshot = again or evidence.screenshot
         evidence.login_form, frame = view.form()
     if evidence.screenshot is None and shot is not None:
-        shot.unlink(missing_ok=True)
+        # one more try: a capture can fail while Chromium swaps in its own error page's process
+        evidence.screenshot = await _screenshot(page, shot)
+        if evidence.screenshot is None:
+            shot.unlink(missing_ok=True)
     evidence.login_form_frame = bare_url(frame.url) if frame else None
     evidence.login_form_usable = frame.usable if frame else None
     evidence.wording = find_wording(view.text)
