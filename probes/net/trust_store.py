@@ -3,9 +3,10 @@
 Loading the system's CAs and Mozilla's takes tens of milliseconds, a `--ca-bundle` about
 one; an exporter scraping every few seconds would pay that on each scrape. A context is
 kept while the files it was loaded from are unchanged (path, size, modification time), so
-an updated store is read again. Windows keeps its roots in its certificate store, not in
-files: there a context is read again every `STORE_RECHECK_SECONDS`, so a root installed
-while the exporter runs is trusted within minutes. Callers share the context: they
+an updated store is read again. Windows keeps its roots in its certificate store, a Mac
+those its administrator or user trusts in keychains, not in files: there a context is read
+again every `STORE_RECHECK_SECONDS`, so a root installed while the exporter runs is trusted
+within minutes. Python reads Windows' store itself; the keychains' roots are added here. Callers share the context: they
 configure it once through `configure` and must not change it afterwards.
 """
 
@@ -20,8 +21,8 @@ from pathlib import Path
 import certifi
 
 from probes.osinfo import current_os
+from probes.osinfo.root_store import STORE_RECHECK_SECONDS, system_store_roots
 
-STORE_RECHECK_SECONDS = 300.0
 Signature = tuple[tuple[str, int, int], ...]
 _CONTEXTS: dict[tuple[str | None, Callable[[ssl.SSLContext], None]], tuple[Signature, ssl.SSLContext]] = {}
 
@@ -46,13 +47,15 @@ def _load(ca_bundle: Path | None) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(ca_bundle))
     context = ssl.create_default_context()
     context.load_verify_locations(cafile=certifi.where())
+    if current_os() == "macos" and (keychain := system_store_roots()):
+        context.load_verify_locations(cadata=b"".join(keychain))
     return context
 
 
 def store_signature(ca_bundle: Path | None, system: str | None = None,
                     clock: Callable[[], float] = time.monotonic) -> Signature:
-    """What the store was read from, as (path, size, mtime) per file or folder, and on Windows the
-    period of `STORE_RECHECK_SECONDS` it was read in; empty when the bundle cannot be read.
+    """What the store was read from, as (path, size, mtime) per file or folder, and on Windows and macOS
+    the period of `STORE_RECHECK_SECONDS` it was read in; empty when the bundle cannot be read.
 
     Anything loaded from the store is current while its signature is unchanged."""
     if ca_bundle is not None:
@@ -69,6 +72,6 @@ def store_signature(ca_bundle: Path | None, system: str | None = None,
                 return ()
             continue  # a system location that does not exist is part of the signature by its absence
         marks.append((path, seen.st_size, seen.st_mtime_ns))
-    if ca_bundle is None and (system or current_os()) == "windows":
-        marks.append(("windows certificate store", int(clock() // STORE_RECHECK_SECONDS), 0))
+    if ca_bundle is None and (system := system or current_os()) in ("windows", "macos"):
+        marks.append((f"{system} certificate store", int(clock() // STORE_RECHECK_SECONDS), 0))
     return tuple(marks)

@@ -1,12 +1,13 @@
-"""The roots the operating system trusts for servers where it keeps them outside files: Windows' store.
+"""The roots the system trusts for servers where it keeps them outside files: Windows' store, a Mac's keychains.
 
 Windows keeps its trusted roots (Microsoft's, and those an administrator or group policy
 installs, a TLS-inspection product's or the organisation's own CA among them) in its
 certificate store, and Chrome and Edge trust that store there. Python reads it with
 `ssl.enum_certificates`, as `ssl.create_default_context` does for HTTP requests; the TLS
 probe's path builder reads it here, so both trust the roots installed on the workstation as
-the browser does. Elsewhere the system's roots are files (`ssl.get_default_verify_paths`)
-and this adds nothing.
+the browser does. On a Mac the roots an administrator or user trusts are keychain certificates
+with trust settings, read by `keychain.py`. Elsewhere the system's roots are files
+(`ssl.get_default_verify_paths`) and this adds nothing.
 
 One difference remains: the store Python lists also holds the roots Windows fetched from
 Microsoft's own programme (its AuthRoot store), where Chrome trusts its own root store
@@ -17,26 +18,39 @@ as Chrome judges it by the `browser` probe, which runs the real browser.
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
+from probes.osinfo import current_os
+from probes.osinfo.keychain import keychain_roots
+
+STORE_RECHECK_SECONDS = 300.0  # a store outside files is read again this often: no file date shows its changes
 SERVER_AUTH = "1.3.6.1.5.5.7.3.1"  # the extended key usage a root must be trusted for (or for every purpose)
 
 # (DER bytes, "x509_asn" or "pkcs_7_asn", True for every purpose or the set of purposes' OIDs)
 StoreEntry = tuple[bytes, str, "set[str] | bool"]
 
 
-def system_store_roots(enumerate_store: Callable[[str], Iterable[StoreEntry]] | None = None) -> list[bytes]:
-    """The DER roots of the Windows ROOT store trusted for server authentication; [] where there is none.
+def system_store_roots(enumerate_store: Callable[[str], Iterable[StoreEntry]] | None = None,
+                       system: str | None = None, clock: Callable[[], float] = time.monotonic) -> list[bytes]:
+    """The DER roots trusted for server authentication outside files: the Windows ROOT store's, or on a Mac
+    the keychains' (read once per `STORE_RECHECK_SECONDS`: it takes three `security` commands); [] elsewhere.
 
     `enumerate_store` is `ssl.enum_certificates` (Windows only) unless given. A store that cannot
     be opened adds nothing: the files and Mozilla's roots still stand.
     """
     enumerate_store = enumerate_store or getattr(ssl, "enum_certificates", None)
     if enumerate_store is None:
-        return []
+        return list(_keychain(int(clock() // STORE_RECHECK_SECONDS))) if (system or current_os()) == "macos" else []
     try:
         entries = list(enumerate_store("ROOT"))
     except OSError:
         return []
     return [der for der, encoding, trust in entries
             if encoding == "x509_asn" and (trust is True or (isinstance(trust, set) and SERVER_AUTH in trust))]
+
+
+@lru_cache(maxsize=1)
+def _keychain(_period: int) -> tuple[bytes, ...]:
+    return tuple(keychain_roots())

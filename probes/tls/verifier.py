@@ -47,8 +47,9 @@ class PathVerdict:
 
 
 def trust_anchors(ca_bundle: Path | None) -> tuple[x509.Certificate, ...]:
-    """The certificates the workstation trusts: the bundle alone, else the system's (its files, and on
-    Windows its certificate store, as Chrome and Edge there) and Mozilla's.
+    """The certificates the workstation trusts: the bundle alone, else the system's (its files, on Windows
+    its certificate store, on a Mac the keychains' roots with trust settings, as Chrome and Edge there) and
+    Mozilla's.
 
     Read again when the store changes (`store_signature`), as the HTTP requests' trust is."""
     return _anchors(ca_bundle, store_signature(ca_bundle))

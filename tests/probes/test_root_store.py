@@ -20,8 +20,8 @@ from demo.certs import DemoCA
 from demo.web import Page, WebServer
 from probes.base import ProbeContext, ProbeResult, RunConfig
 from probes.dns.evidence import DnsEvidence
-from probes.net.trust_store import STORE_RECHECK_SECONDS, store_signature
-from probes.osinfo.root_store import SERVER_AUTH, system_store_roots
+from probes.net.trust_store import store_signature
+from probes.osinfo.root_store import SERVER_AUTH, STORE_RECHECK_SECONDS, system_store_roots
 from probes.target import Target
 from probes.tls import verifier
 from probes.tls.probe import TlsProbe
@@ -49,14 +49,15 @@ def test_a_store_that_cannot_be_opened_adds_nothing() -> None:
 
 def test_no_store_where_the_roots_are_files(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(ssl, "enum_certificates", raising=False)
-    assert system_store_roots() == []
+    assert system_store_roots(system="linux") == []
 
 
-def test_the_store_is_read_again_every_few_minutes_on_windows_only() -> None:
+@pytest.mark.parametrize("system", ["windows", "macos"])
+def test_the_store_is_read_again_every_few_minutes_where_it_is_no_file(system: str) -> None:
     now = [1000.0]
-    first = store_signature(None, "windows", lambda: now[0])
+    first = store_signature(None, system, lambda: now[0])
     now[0] += STORE_RECHECK_SECONDS
-    assert store_signature(None, "windows", lambda: now[0]) != first
+    assert store_signature(None, system, lambda: now[0]) != first
     assert store_signature(None, "linux", lambda: 0.0) == store_signature(None, "linux", lambda: now[0])
 
 

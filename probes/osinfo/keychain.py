@@ -1,0 +1,142 @@
+"""The roots a Mac's administrator or user trusts for servers: keychain certificates with trust settings.
+
+An organisation's own CA, or a TLS-inspection product's root, is installed on a Mac into a
+keychain with trust settings for SSL (by a configuration profile, or `security
+add-trusted-cert`); Chrome trusts it there, reading the user's and the administrator's trust
+settings (not the system's: for public roots it has its own store, which Mozilla's list here
+stands for). No Python API reads the keychain, so `security` does: `trust-settings-export` for
+each domain (a plist keyed by the certificate's SHA-1), `find-certificate -a -p` for the
+certificates of the keychain search list.
+
+Trust is decided as Chromium's `trust_store_mac.cc` decides it: the user's settings before the
+administrator's; in each, the first usage constraint that applies decides. A constraint for an
+application or with policy data (one host name) does not apply; one for another policy than
+SSL's does not either; no result means "trust as root"; an empty list trusts a self-issued
+certificate for everything. The shape of the plist is Apple's `TrustSettingsSchema.h`; the
+tests play `security` with files in that shape (no Mac was at hand to record one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import plistlib
+import ssl
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography import x509
+
+from probes.osinfo.commands import CommandError, run_sync
+
+SSL_POLICY = "1.2.840.113635.100.1.3"  # kSecPolicyAppleSSL
+TRUST_ROOT, TRUST_AS_ROOT, DENY = 1, 2, 3  # kSecTrustSettingsResult values
+TIMEOUT = 1.0  # seconds, for each `security` command (it answers in tens of ms; the run waits meanwhile)
+Trust = Literal["trusted", "distrusted"] | None  # None: these settings do not decide
+Runner = Callable[[Sequence[str]], str]
+
+
+def keychain_roots(run: Runner | None = None) -> list[bytes]:
+    """The DER certificates the user's or the administrator's trust settings make roots for SSL; [] when
+    `security` cannot tell (missing, refusing, slow): the files and Mozilla's roots still stand."""
+    run = run or _run
+    try:
+        pem = run(["security", "find-certificate", "-a", "-p"])
+    except CommandError:
+        return []
+    return trusted_roots(pem, [_export(run, []), _export(run, ["-d"])])
+
+
+def trusted_roots(pem: str, domains: Sequence[Mapping[str, Any]]) -> list[bytes]:
+    """The certificates of `pem` that `domains` (trust lists, the first overriding the next) make roots."""
+    found: dict[str, bytes] = {}
+    for block in pem.split("-----END CERTIFICATE-----")[:-1]:
+        start = block.find("-----BEGIN CERTIFICATE-----")
+        if start < 0:
+            continue
+        try:
+            der = ssl.PEM_cert_to_DER_cert(block[start:] + "-----END CERTIFICATE-----\n")
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError:
+            continue
+        sha1 = hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
+        if sha1 not in found and _decide(domains, sha1, cert.subject == cert.issuer) == "trusted":
+            found[sha1] = der
+    return list(found.values())
+
+
+def trust_list(plist: bytes) -> dict[str, Any]:
+    """The `trustList` of an exported trust-settings plist: per-certificate entries keyed by SHA-1."""
+    try:
+        data = plistlib.loads(plist)
+    except (plistlib.InvalidFileException, ValueError):
+        return {}
+    entries = data.get("trustList") if isinstance(data, dict) else None
+    return entries if isinstance(entries, dict) else {}
+
+
+def settings_trust(settings: object, self_issued: bool) -> Trust:
+    """What one certificate's `trustSettings` array says for a server's root, as Chromium reads it."""
+    if settings is None or settings == []:
+        return "trusted" if self_issued else None
+    if not isinstance(settings, list):
+        return None
+    for constraint in settings:
+        decided = _constraint_trust(constraint, self_issued) if isinstance(constraint, dict) else None
+        if decided is not None:
+            return decided
+    return None
+
+
+def _constraint_trust(constraint: dict[str, Any], self_issued: bool) -> Trust:
+    if "kSecTrustSettingsApplication" in constraint or "kSecTrustSettingsPolicyString" in constraint:
+        return None
+    if "kSecTrustSettingsPolicy" in constraint and _oid(constraint["kSecTrustSettingsPolicy"]) != SSL_POLICY:
+        return None
+    result = constraint.get("kSecTrustSettingsResult", TRUST_ROOT)
+    if result == DENY:
+        return "distrusted"
+    accepted = (TRUST_ROOT, TRUST_AS_ROOT) if self_issued else (TRUST_AS_ROOT,)
+    return "trusted" if result in accepted else None
+
+
+def _decide(domains: Sequence[Mapping[str, Any]], sha1: str, self_issued: bool) -> Trust:
+    for domain in domains:
+        entry = domain.get(sha1)
+        if isinstance(entry, dict):
+            decided = settings_trust(entry.get("trustSettings"), self_issued)
+            if decided is not None:
+                return decided
+    return None
+
+
+def _oid(value: object) -> str | None:
+    """A policy as the plist holds it: the OID's DER content octets, or its dotted text."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, bytes) or not value:
+        return None
+    parts = [value[0] // 40, value[0] % 40]
+    number = 0
+    for octet in value[1:]:
+        number = number << 7 | octet & 0x7F
+        if not octet & 0x80:
+            parts.append(number)
+            number = 0
+    return ".".join(map(str, parts))
+
+
+def _export(run: Runner, domain: list[str]) -> dict[str, Any]:
+    """One domain's trust list ([] for the user's, ["-d"] for the administrator's); empty when it has none."""
+    with tempfile.TemporaryDirectory(prefix="diagnose-trust-") as folder:
+        target = Path(folder) / "trust.plist"
+        try:
+            run(["security", "trust-settings-export", *domain, str(target)])
+            return trust_list(target.read_bytes())
+        except (CommandError, OSError):
+            return {}  # "No Trust Settings were found" exits with an error too
+
+
+def _run(args: Sequence[str]) -> str:
+    return run_sync(args, TIMEOUT)
