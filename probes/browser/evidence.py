@@ -44,6 +44,8 @@ class BrowserEvidence(Evidence):
                                            "and whether Chromium is expected to stop it (not submitted)")
     cookies: CookieCheck = Field(default_factory=CookieCheck)
     screenshot: str | None = None
+    screenshot_error: str | None = Field(default=None, description="why the last capture of the page failed, "
+                                         "when there is no screenshot")
     har: str | None = None
     error_text: list[str] = Field(default=[], description="exact error messages seen")
     timings_ms: dict[str, int] = Field(default_factory=dict)

@@ -73,7 +73,7 @@ class BrowserProbe:
             gate = await _load(ctx, session, evidence, watch)
         except Exception as exc:  # noqa: BLE001 - a browser that crashes mid-page is "could not check"
             return ProbeResult(name=self.name, status="error", summary="the browser failed while loading the page",
-                               reason=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                               reason=_first_line(exc),
                                evidence=evidence, duration_ms=watch.ms())
         if gate is not None:
             return ProbeResult(name=self.name, status="skip", summary=gate, reason=gate, evidence=evidence,
@@ -127,19 +127,22 @@ async def _visit(
     evidence.timings_ms["form" if shown else "settled"] = watch.ms()
     # the form's target is read with the view, not after it: it is kept only if the view holds a login form
     view, _, evidence.screenshot, target = await asyncio.gather(
-        read_view(page), _record_cookies(context, events, evidence), _screenshot(page, shot), read_form_target(page)
+        read_view(page), _record_cookies(context, events, evidence), _screenshot(page, shot, evidence),
+        read_form_target(page),
     )
     evidence.login_form, frame = view.form()
     if shown and frame is not None and not frame.usable:
         # the field showed before the page's scripts ran (they often enable the button): look again once settled
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(settle(page), wait_for(ctx, FORM_WAIT))
-        view, again, target = await asyncio.gather(read_view(page), _screenshot(page, shot), read_form_target(page))
+        view, again, target = await asyncio.gather(
+            read_view(page), _screenshot(page, shot, evidence), read_form_target(page)
+        )
         evidence.screenshot = again or evidence.screenshot
         evidence.login_form, frame = view.form()
     if evidence.screenshot is None and shot is not None:
         # one more try: a capture can fail while Chromium swaps in its own error page's process
-        evidence.screenshot = await _screenshot(page, shot)
+        evidence.screenshot = await _screenshot(page, shot, evidence)
         if evidence.screenshot is None:
             shot.unlink(missing_ok=True)
     evidence.login_form_frame = bare_url(frame.url) if frame else None
@@ -192,8 +195,9 @@ def _is_deletion(attributes: str) -> bool:
     return "max-age=0" in compact or "max-age=-" in compact or "expires=thu,01jan1970" in compact
 
 
-async def _screenshot(page: Page, path: Path | None) -> str | None:
-    """The viewport as PNG into `path`, captured by Chromium directly (quicker than the generic screenshot)."""
+async def _screenshot(page: Page, path: Path | None, evidence: BrowserEvidence) -> str | None:
+    """The viewport as PNG into `path`, captured by Chromium directly (quicker than the generic screenshot);
+    a failed capture leaves its reason in `evidence.screenshot_error`."""
     if path is None:
         return None
     try:
@@ -202,9 +206,17 @@ async def _screenshot(page: Page, path: Path | None) -> str | None:
             cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True}), SCREENSHOT_TIMEOUT
         )
         path.write_bytes(base64.b64decode(shot["data"]))  # the session is left to close with the context
-    except Exception:  # noqa: BLE001 - no screenshot is a loss for support, not for the diagnosis
+    except Exception as exc:  # noqa: BLE001 - no screenshot is a loss for support, not for the diagnosis
+        evidence.screenshot_error = _first_line(exc)
         return None
+    evidence.screenshot_error = None
     return str(path)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The exception's type and the first line of its message (Playwright's go on with a call log)."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
 
 
 def _copy_events(events: PageWatch, evidence: BrowserEvidence, page_url: str) -> None:

@@ -11,7 +11,8 @@ import pytest
 from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
 from probes.base import ProbeResult
-from probes.browser.probe import BrowserProbe
+from probes.browser.evidence import BrowserEvidence
+from probes.browser.probe import BrowserProbe, _screenshot
 from probes.net.proxy_settings import ProxySettings
 from probes.network.evidence import NetworkEvidence
 from probes.web.session import BrowserSession
@@ -237,3 +238,17 @@ async def test_no_browser_is_an_error_with_the_fix(tmp_path: Path) -> None:
         result = await BrowserProbe().run(ctx)
     assert result.status == "error"
     assert "no such file" in (result.reason or "") and "--browser" in (result.reason or "")
+
+
+async def test_a_capture_that_fails_says_why(shared_browser: BrowserSession, tmp_path: Path) -> None:
+    """No screenshot is a loss for support, never for the diagnosis; the evidence keeps the reason."""
+    ctx = context("http://127.0.0.1/", tmp_path, shared_browser)
+    evidence = BrowserEvidence()
+    browser_context = await shared_browser.new_context(ctx)
+    closed, live = await browser_context.new_page(), await browser_context.new_page()
+    await closed.close()
+    assert await _screenshot(closed, tmp_path / "shot.png", evidence) is None
+    assert evidence.screenshot_error and evidence.screenshot_error.startswith("Error: ")  # Playwright's, first line
+    assert await _screenshot(live, tmp_path / "shot.png", evidence) == str(tmp_path / "shot.png")
+    assert evidence.screenshot_error is None  # the capture that counts succeeded
+    await browser_context.close()

@@ -82,7 +82,8 @@ async def test_the_browser_error_agrees_with_the_tls_probe(
     assert [f.id for f in tls.findings][:1] == [cause], tls.summary
     assert browser.evidence.navigation_error == net_error, browser.summary
     assert [f.id for f in browser.findings] == [cause]
-    assert browser.evidence.screenshot and Path(browser.evidence.screenshot).is_file()  # Chromium's own error page
+    shot = browser.evidence.screenshot  # of Chromium's own error page
+    assert shot and Path(shot).is_file(), browser.evidence.screenshot_error
 
 
 async def test_a_certificate_the_bundle_trusts_loads(
