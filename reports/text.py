@@ -106,7 +106,8 @@ def _cause_lines(report: Report, now: datetime) -> list[Text | Table]:
     symptoms = [c for c in report.causes if c.explained_by is not None]
     if symptoms:
         names = ", ".join(dict.fromkeys(c.probe for c in symptoms))
-        lines.append(Text(f"Also failing because of it: {names} ({len(symptoms)} symptom(s); --details)", style="dim"))
+        count = f"{len(symptoms)} symptom{'' if len(symptoms) == 1 else 's'}"
+        lines.append(Text(f"Also failing because of it: {names} ({count}; --details shows them)", style="dim"))
     others = roots[1:3]
     if others:
         lines.append(Text("Also found: " + "; ".join(clean(headline(c, now)) for c in others), style="dim"))

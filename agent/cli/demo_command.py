@@ -13,7 +13,9 @@ import argparse
 import contextlib
 import difflib
 import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Iterator, Sequence
 
 from agent.cli.errors import Parser, UsageError
@@ -49,11 +51,19 @@ def main(argv: Sequence[str]) -> int:
     with DemoPortal(options.fault) as demo, _environment(demo.environment()):
         fault = demo.fault
         played = "healthy" if options.fault is None else f"fault {fault.name}: {fault.description}"
-        sys.stderr.write(f"diagnose demo: a local portal at {demo.target_url} ({played})\n")
+        _say(f"diagnose demo: a local portal at {demo.target_url} ({played})")
         code = diagnose(demo.cli_args() + rest)
         if options.fault is not None:
-            sys.stderr.write(f"diagnose demo: the fault played was {fault.name}; expected first cause {fault.expect}\n")
+            _say(f"diagnose demo: the fault played was {fault.name}; expected first cause {fault.expect}")
         return code
+
+
+def _say(line: str) -> None:
+    """One line of the demo's own on stderr, wrapped between words on a terminal (whole in a log)."""
+    if sys.stderr.isatty():
+        width = shutil.get_terminal_size().columns
+        line = textwrap.fill(line, width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+    sys.stderr.write(line + "\n")
 
 
 @contextlib.contextmanager

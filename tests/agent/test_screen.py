@@ -75,9 +75,11 @@ def test_the_answer_is_on_the_last_screen(tmp_path: Path, fault: str, width: int
     assert HEADLINES[fault] in flat, screen
     assert f"Who must act: {who(first['owner'])}" in flat, screen
     assert _flat(first["remediation"][0]) in flat, screen
-    for plain in ("Errno", "Error:", "ConnectionRefused", "CN=", "sha256", "SHA-256"):
+    for plain in ("Errno", "Error:", "ConnectionRefused", "CN=", "sha256", "SHA-256", "(s)"):
         assert plain not in screen, (plain, screen)
     assert "╭" not in screen and "│" not in screen  # no box drawing on the answer
+    demo_lines = [row for row in rows if row.startswith("diagnose demo: ")]
+    assert len(demo_lines) == 2 and all(len(row) <= width for row in demo_lines), screen  # wrapped between words
 
 
 def test_off_a_terminal_a_run_is_one_line(tmp_path: Path) -> None:
