@@ -135,6 +135,16 @@ def test_account_fault_is_found(tmp_path: Path, fault) -> None:  # noqa: ANN001 
 
 
 @pytest.mark.skipif(not HAS_BROWSER, reason="no Chromium on this machine")
+def test_an_interception_the_sign_in_gets_through_is_a_warning(tmp_path: Path) -> None:
+    """The TLS check ran to its end and found the re-signing proxy; the login still worked: WARNING, not UNKNOWN."""
+    pytest.importorskip("probes.login.probe")
+    code, report = run_demo(tmp_path, "--fault", "tls-intercepted")
+    first = report["causes"][0]
+    assert (first["id"], first["severity"]) == ("tls.intercepted", "warning")
+    assert (code, report["status"], report["unchecked"]) == (1, "warning", [])
+
+
+@pytest.mark.skipif(not HAS_BROWSER, reason="no Chromium on this machine")
 def test_healthy_demo_with_browser_and_login(tmp_path: Path) -> None:
     code, report = run_demo(tmp_path)
     assert (code, report["causes"]) == (0, []), [c["id"] for c in report["causes"]]

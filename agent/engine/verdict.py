@@ -40,10 +40,11 @@ def decide(results: list[ProbeResult], causes: list[Cause], *, interrupted: bool
     """The status the run earned, with the path checks that could not check and those left out."""
     left_out = [r.name for r in results if r.name in PATH_CHECKS and r.reason == LEFT_OUT]
     blocking = any(c.severity == "critical" for c in causes)
+    found_by = {c.probe for c in causes}
     unchecked = [
         UncheckedCheck(probe=r.name, status=r.status, reason=r.reason or r.summary or r.status)
         for r in results
-        if r.name in PATH_CHECKS and r.name not in left_out and not _vouches(r, blocking)
+        if r.name in PATH_CHECKS and r.name not in left_out and not _vouches(r, blocking, found_by)
     ]
     if blocking:
         status: ReportStatus = "critical"
@@ -56,9 +57,13 @@ def decide(results: list[ProbeResult], causes: list[Cause], *, interrupted: bool
     return Verdict(status=status, unchecked=unchecked, left_out=left_out)
 
 
-def _vouches(result: ProbeResult, blocking: bool) -> bool:
-    """The check ran to its end (pass, warn, or fail with the cause it found), or had nothing to look at."""
-    if result.status in ("pass", "warn") or (result.status == "fail" and blocking):
+def _vouches(result: ProbeResult, blocking: bool, found_by: set[str]) -> bool:
+    """The check ran to its end (pass, warn, or fail with the cause it found), or had nothing to look at.
+
+    A failure vouches when a cause stands for it: one of its own (however the ranking weighed it, e.g. an
+    interception a successful sign-in showed not to block), or a blocking one that explains why it failed.
+    """
+    if result.status in ("pass", "warn") or (result.status == "fail" and (blocking or result.name in found_by)):
         return True
     return result.status == "skip" and result.reason == NOT_APPLICABLE
 

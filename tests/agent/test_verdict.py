@@ -45,6 +45,10 @@ CASES = [
     ("interrupted with a warning", results(), [cause("warning", "tls.expiring_soon")], True, "unknown", []),
     ("interrupted with a critical cause", results(), [cause("critical")], True, "critical", []),
     ("fail without a cause is not a pass", results(http="fail"), [], False, "unknown", ["http"]),
+    ("a failure the sign-in showed not to block is a warning", results(tls="fail"),
+     [cause("warning", "tls.intercepted")], False, "warning", []),
+    ("another check's warning does not stand for a failure", results(http="fail"),
+     [cause("warning", "tls.intercepted")], False, "unknown", ["http"]),
 ]
 
 
