@@ -16,7 +16,7 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any
 
-from reports import json_report, ticket
+from reports import html, json_report, ticket
 from reports.models import Bundle, Report
 
 APP_NAME = "diagnose"
@@ -56,12 +56,7 @@ def relative_to(report: Report, base: Path, moved: dict[str, str] | None = None)
 
 
 def write(report: Report, folder: Path, *, zip_path: str | None = None, secrets: list[str] | None = None) -> Report:
-    """Write the bundle; return the report as it is inside it (paths relative, `bundle` set).
-
-    Jinja loads here, when the page is written: by then the browser has closed, so the run's
-    largest moment (browser, driver and agent together) does not carry it."""
-    from reports import html
-
+    """Write the bundle; return the report as it is inside it (paths relative, `bundle` set)."""
     folder.mkdir(parents=True, exist_ok=True)
     moved: dict[str, str] = {}
     for path in {report.support.screenshot, report.support.har} | _probe_artifacts(report):
