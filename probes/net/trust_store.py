@@ -6,8 +6,9 @@ kept while the files it was loaded from are unchanged (path, size, modification 
 an updated store is read again. Windows keeps its roots in its certificate store, a Mac
 those its administrator or user trusts in keychains, not in files: there a context is read
 again every `STORE_RECHECK_SECONDS`, so a root installed while the exporter runs is trusted
-within minutes. Python reads Windows' store itself; the keychains' roots are added here. Callers share the context: they
-configure it once through `configure` and must not change it afterwards.
+within minutes. Python reads Windows' store itself; the keychains' roots are added here.
+Callers share the context: they configure it once through `configure` and must not change
+it afterwards.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ application or with policy data (one host name) does not apply; one for another 
 SSL's does not either; no result means "trust as root"; an empty list trusts a self-issued
 certificate for everything. The shape of the plist is Apple's `TrustSettingsSchema.h`; the
 tests play `security` with files in that shape (no Mac was at hand to record one).
+
+Only trust is added: a root a user or administrator distrusts is not trusted from the keychain,
+but it stays trusted when Mozilla's list holds it, where Chrome would refuse it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import hashlib
 import plistlib
 import ssl
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,18 +37,16 @@ SSL_POLICY = "1.2.840.113635.100.1.3"  # kSecPolicyAppleSSL
 TRUST_ROOT, TRUST_AS_ROOT, DENY = 1, 2, 3  # kSecTrustSettingsResult values
 TIMEOUT = 1.0  # seconds, for each `security` command (it answers in tens of ms; the run waits meanwhile)
 Trust = Literal["trusted", "distrusted"] | None  # None: these settings do not decide
-Runner = Callable[[Sequence[str]], str]
 
 
-def keychain_roots(run: Runner | None = None) -> list[bytes]:
+def keychain_roots() -> list[bytes]:
     """The DER certificates the user's or the administrator's trust settings make roots for SSL; [] when
     `security` cannot tell (missing, refusing, slow): the files and Mozilla's roots still stand."""
-    run = run or _run
     try:
-        pem = run(["security", "find-certificate", "-a", "-p"])
+        pem = run_sync(["security", "find-certificate", "-a", "-p"], TIMEOUT)
     except CommandError:
         return []
-    return trusted_roots(pem, [_export(run, []), _export(run, ["-d"])])
+    return trusted_roots(pem, [_export([]), _export(["-d"])])
 
 
 def trusted_roots(pem: str, domains: Sequence[Mapping[str, Any]]) -> list[bytes]:
@@ -127,16 +128,12 @@ def _oid(value: object) -> str | None:
     return ".".join(map(str, parts))
 
 
-def _export(run: Runner, domain: list[str]) -> dict[str, Any]:
+def _export(domain: list[str]) -> dict[str, Any]:
     """One domain's trust list ([] for the user's, ["-d"] for the administrator's); empty when it has none."""
     with tempfile.TemporaryDirectory(prefix="diagnose-trust-") as folder:
         target = Path(folder) / "trust.plist"
         try:
-            run(["security", "trust-settings-export", *domain, str(target)])
+            run_sync(["security", "trust-settings-export", *domain, str(target)], TIMEOUT)
             return trust_list(target.read_bytes())
         except (CommandError, OSError):
             return {}  # "No Trust Settings were found" exits with an error too
-
-
-def _run(args: Sequence[str]) -> str:
-    return run_sync(args, TIMEOUT)
