@@ -23,17 +23,18 @@ from __future__ import annotations
 
 import hashlib
 import plistlib
-import ssl
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from probes.osinfo.commands import CommandError, run_sync
+from probes.text import pem
 
-SSL_POLICY = "1.2.840.113635.100.1.3"  # kSecPolicyAppleSSL
+# kSecPolicyAppleSSL, as the plist may hold it: the OID's DER content octets, or its dotted text
+SSL_POLICY = (bytes.fromhex("2A864886F763640103"), "1.2.840.113635.100.1.3")
 TRUST_ROOT, TRUST_AS_ROOT, DENY = 1, 2, 3  # kSecTrustSettingsResult values
 TIMEOUT = 1.0  # seconds, for each `security` command (it answers in tens of ms; the run waits meanwhile)
 Trust = Literal["trusted", "distrusted"] | None  # None: these settings do not decide
@@ -43,24 +44,17 @@ def keychain_roots() -> list[bytes]:
     """The DER certificates the user's or the administrator's trust settings make roots for SSL; [] when
     `security` cannot tell (missing, refusing, slow): the files and Mozilla's roots still stand."""
     try:
-        pem = run_sync(["security", "find-certificate", "-a", "-p"], TIMEOUT)
+        text = run_sync(["security", "find-certificate", "-a", "-p"], TIMEOUT)
     except CommandError:
         return []
-    return trusted_roots(pem, [_export([]), _export(["-d"])])
+    return trusted_roots(text, [_export([]), _export(["-d"])])
 
 
-def trusted_roots(pem: str, domains: Sequence[Mapping[str, Any]]) -> list[bytes]:
-    """The certificates of `pem` that `domains` (trust lists, the first overriding the next) make roots."""
+def trusted_roots(text: str, domains: Sequence[Mapping[str, Any]]) -> list[bytes]:
+    """The certificates of PEM `text` that `domains` (trust lists, the first overriding the next) make roots."""
     found: dict[str, bytes] = {}
-    for block in pem.split("-----END CERTIFICATE-----")[:-1]:
-        start = block.find("-----BEGIN CERTIFICATE-----")
-        if start < 0:
-            continue
-        try:
-            der = ssl.PEM_cert_to_DER_cert(block[start:] + "-----END CERTIFICATE-----\n")
-            cert = x509.load_der_x509_certificate(der)
-        except ValueError:
-            continue
+    for cert in pem.certificates(text.encode()):
+        der = cert.public_bytes(Encoding.DER)
         sha1 = hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
         if sha1 not in found and _decide(domains, sha1, cert.subject == cert.issuer) == "trusted":
             found[sha1] = der
@@ -93,7 +87,7 @@ def settings_trust(settings: object, self_issued: bool) -> Trust:
 def _constraint_trust(constraint: dict[str, Any], self_issued: bool) -> Trust:
     if "kSecTrustSettingsApplication" in constraint or "kSecTrustSettingsPolicyString" in constraint:
         return None
-    if "kSecTrustSettingsPolicy" in constraint and _oid(constraint["kSecTrustSettingsPolicy"]) != SSL_POLICY:
+    if "kSecTrustSettingsPolicy" in constraint and constraint["kSecTrustSettingsPolicy"] not in SSL_POLICY:
         return None
     result = constraint.get("kSecTrustSettingsResult", TRUST_ROOT)
     if result == DENY:
@@ -110,22 +104,6 @@ def _decide(domains: Sequence[Mapping[str, Any]], sha1: str, self_issued: bool) 
             if decided is not None:
                 return decided
     return None
-
-
-def _oid(value: object) -> str | None:
-    """A policy as the plist holds it: the OID's DER content octets, or its dotted text."""
-    if isinstance(value, str):
-        return value
-    if not isinstance(value, bytes) or not value:
-        return None
-    parts = [value[0] // 40, value[0] % 40]
-    number = 0
-    for octet in value[1:]:
-        number = number << 7 | octet & 0x7F
-        if not octet & 0x80:
-            parts.append(number)
-            number = 0
-    return ".".join(map(str, parts))
 
 
 def _export(domain: list[str]) -> dict[str, Any]:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -29,6 +27,7 @@ from cryptography.x509 import verification as v
 
 from probes.net.trust_store import Signature, store_signature
 from probes.osinfo.root_store import system_store_roots
+from probes.text import pem
 
 _AGNOSTIC = v.Criticality.AGNOSTIC
 
@@ -60,17 +59,17 @@ def _anchors(ca_bundle: Path | None, _signature: Signature) -> tuple[x509.Certif
     files = [ca_bundle] if ca_bundle else [p for p in _system_files() if p.is_file()] + [Path(certifi.where())]
     found: dict[bytes, x509.Certificate] = {}
     for path in files:
-        for cert in _read_pem(path.read_bytes()):
+        for cert in pem.certificates(path.read_bytes()):
             found.setdefault(cert.fingerprint(SHA256()), cert)
     for der in [] if ca_bundle else system_store_roots():
-        if (root := _parsed(x509.load_der_x509_certificate, der)) is not None:
+        if (root := pem.parsed(x509.load_der_x509_certificate, der)) is not None:
             found.setdefault(root.fingerprint(SHA256()), root)
     return tuple(found.values())
 
 
 def read_store(path: Path) -> list[x509.Certificate]:
     """The certificates of a PEM store file, in order (old roots' RFC 5280 quirks tolerated)."""
-    return _read_pem(path.read_bytes())
+    return pem.certificates(path.read_bytes())
 
 
 def verify_path(
@@ -143,29 +142,6 @@ _SERVER_EE_POLICY = _EE_POLICY.require_present(x509.SubjectAlternativeName, _AGN
 def _system_files() -> list[Path]:
     paths = ssl.get_default_verify_paths()
     return [Path(p) for p in (paths.cafile, paths.openssl_cafile) if p]
-
-
-def _read_pem(data: bytes) -> list[x509.Certificate]:
-    """Every certificate in a PEM file; one that cryptography cannot parse is left out, not fatal."""
-    certs = []
-    for block in data.split(b"-----END CERTIFICATE-----"):
-        start = block.find(b"-----BEGIN CERTIFICATE-----")
-        if start < 0:
-            continue
-        cert = _parsed(x509.load_pem_x509_certificate, block[start:] + b"-----END CERTIFICATE-----\n")
-        if cert is not None:
-            certs.append(cert)
-    return certs
-
-
-def _parsed(load: Callable[[bytes], x509.Certificate], data: bytes) -> x509.Certificate | None:
-    """One certificate, or None when cryptography cannot parse it (left out, not fatal)."""
-    try:
-        with warnings.catch_warnings():  # old roots with RFC 5280 quirks still parse
-            warnings.simplefilter("ignore")
-            return load(data)
-    except ValueError:
-        return None
 
 
 def _plain(message: str) -> str:
