@@ -22,7 +22,7 @@ from pathlib import Path
 import certifi
 
 from probes.osinfo import current_os
-from probes.osinfo.root_store import STORE_RECHECK_SECONDS, system_store_roots
+from probes.osinfo.root_store import recheck_period, system_store_roots
 
 Signature = tuple[tuple[str, int, int], ...]
 _CONTEXTS: dict[tuple[str | None, Callable[[ssl.SSLContext], None]], tuple[Signature, ssl.SSLContext]] = {}
@@ -74,5 +74,5 @@ def store_signature(ca_bundle: Path | None, system: str | None = None,
             continue  # a system location that does not exist is part of the signature by its absence
         marks.append((path, seen.st_size, seen.st_mtime_ns))
     if ca_bundle is None and (system := system or current_os()) in ("windows", "macos"):
-        marks.append((f"{system} certificate store", int(clock() // STORE_RECHECK_SECONDS), 0))
+        marks.append((f"{system} certificate store", recheck_period(clock), 0))
     return tuple(marks)

@@ -42,13 +42,18 @@ def system_store_roots(enumerate_store: Callable[[str], Iterable[StoreEntry]] | 
     """
     enumerate_store = enumerate_store or getattr(ssl, "enum_certificates", None)
     if enumerate_store is None:
-        return list(_keychain(int(clock() // STORE_RECHECK_SECONDS))) if (system or current_os()) == "macos" else []
+        return list(_keychain(recheck_period(clock))) if (system or current_os()) == "macos" else []
     try:
         entries = list(enumerate_store("ROOT"))
     except OSError:
         return []
     return [der for der, encoding, trust in entries
             if encoding == "x509_asn" and (trust is True or (isinstance(trust, set) and SERVER_AUTH in trust))]
+
+
+def recheck_period(clock: Callable[[], float] = time.monotonic) -> int:
+    """Which `STORE_RECHECK_SECONDS` period it is: what is read of a store outside files holds for one."""
+    return int(clock() // STORE_RECHECK_SECONDS)
 
 
 @lru_cache(maxsize=1)
