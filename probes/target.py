@@ -44,7 +44,10 @@ class Target(BaseModel):
         text = without_userinfo(raw)  # a password typed into the URL goes nowhere: not the report, not stderr
         if not raw or any(c.isspace() for c in raw):
             raise TargetError(f"not a URL (it contains spaces or is empty): {text!r}")
-        parts = urlsplit(raw)
+        try:
+            parts = urlsplit(raw)
+        except ValueError as exc:  # an unclosed or invalid [IPv6] host
+            raise TargetError(f"not a URL ({exc}): {text!r}") from None
         if not parts.scheme or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", parts.scheme):
             raise TargetError(f"not a URL (no valid scheme such as https://): {text!r}")
         scheme = parts.scheme.lower()

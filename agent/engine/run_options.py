@@ -109,7 +109,9 @@ def parse_endpoint(text: str, option: str, default_port: int, need_ip: bool) -> 
     value = text.strip()
     host, port_text = value, ""
     if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
+        host, closed, rest = value[1:].partition("]")
+        if not closed or not is_ip(host) or ":" not in host:
+            raise OptionError(f"{option}: {text!r}: brackets hold an IPv6 address, as in [2001:db8::1]:123")
         port_text = rest.removeprefix(":") if rest.startswith(":") else ("" if not rest else "x")
     elif value.count(":") == 1:
         host, _, port_text = value.partition(":")
