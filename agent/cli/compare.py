@@ -19,11 +19,19 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.cli.errors import EXIT_UNKNOWN, Parser, UsageError
+from probes.target import without_userinfo
+from probes.web.har_redact import redact_url
 from reports import json_report
 from reports.models import Comparison, Report
 
 FETCH_TIMEOUT = 10.0  # seconds to get a reference report from an exporter
 SCOPE_WORDS = {"here_only": "HERE ONLY", "everywhere": "EVERYWHERE", "neither": "NEITHER", "unknown": "UNKNOWN"}
+
+
+def shown(source: str) -> str:
+    """`source` as reports and messages may show it: a URL without its user:password, token-like parameters
+    replaced (an exporter behind a reverse proxy is reached with them)."""
+    return redact_url(without_userinfo(source)) if source.startswith(("http://", "https://")) else source
 
 
 def load_report(source: str) -> Report:
@@ -33,11 +41,13 @@ def load_report(source: str) -> Report:
 
         try:
             answer = httpx.get(source, timeout=FETCH_TIMEOUT, follow_redirects=True)
-        except httpx.HTTPError as exc:
-            raise UsageError(f"cannot fetch the reference report {source}: {type(exc).__name__}: {exc}") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            why = f"{type(exc).__name__}: {str(exc).replace(source, shown(source))}"
+            raise UsageError(f"cannot fetch the reference report {shown(source)}: {why}") from None
         if answer.status_code != 200:
             first = answer.text.strip().splitlines()[0] if answer.text.strip() else ""
-            raise UsageError(f"the reference report {source} answered HTTP {answer.status_code} {first}".rstrip())
+            raise UsageError(f"the reference report {shown(source)} answered HTTP {answer.status_code} "
+                             f"{first}".rstrip())
         data = answer.content
     else:
         try:
@@ -49,7 +59,7 @@ def load_report(source: str) -> Report:
     except ValidationError as exc:
         first_error = exc.errors()[0]
         where = ".".join(str(part) for part in first_error["loc"]) or "(top)"
-        raise UsageError(f"{source} is not a diagnose JSON report ({where}: {first_error['msg']})") from None
+        raise UsageError(f"{shown(source)} is not a diagnose JSON report ({where}: {first_error['msg']})") from None
 
 
 def render(comparison: Comparison, console: Console) -> None:
@@ -94,7 +104,7 @@ def main(argv: Sequence[str]) -> int:
     except UsageError as exc:
         sys.stderr.write(f"diagnose compare: {exc}\n")
         return EXIT_UNKNOWN
-    compared = with_comparison(here, reference, options.reference)
+    compared = with_comparison(here, reference, shown(options.reference))
     assert compared.comparison is not None
     render(compared.comparison, Console(stderr=options.json == "-", highlight=False))
     if options.json is not None:

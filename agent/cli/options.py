@@ -153,10 +153,10 @@ def reference(source: str | None) -> tuple[Report, str] | None:
     """--compare-with: the reference report, read before the run so a bad one costs no diagnosis."""
     if source is None:
         return None
-    from agent.cli.compare import load_report
+    from agent.cli.compare import load_report, shown
 
     try:
-        return load_report(source), source
+        return load_report(source), shown(source)
     except UsageError as exc:
         raise UsageError(f"--compare-with: {exc}") from None
 

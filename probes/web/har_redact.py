@@ -38,8 +38,9 @@ def redact_url(url: str) -> str:
     """`url` with the values of token-like query and fragment parameters replaced."""
     try:
         parts = urlsplit(url)
-    except ValueError:
-        return url
+    except ValueError:  # an invalid [IPv6] host: the query is still plain text after the first '?'
+        head, mark, query = url.partition("?")
+        return head + mark + _redact_pairs(query)
     return urlunsplit(parts._replace(query=_redact_pairs(parts.query), fragment=_redact_pairs(parts.fragment)))
 
 

@@ -36,6 +36,7 @@ BAD_INPUTS = [
     (["https://localhost/", "--captive-check", "sometimes"], "--captive-check: not a URL"),
     (["https://localhost/", "--proxy", "ftp://proxy:21"], "--proxy: expected auto, env, direct or a proxy URL"),
     (["https://localhost/", "--webhook", "https://hooks.test/x"], "--webhook needs --history"),
+    (["https://localhost/", "--compare-with", "http://[zz]/"], "--compare-with: cannot fetch the reference report"),
     (["https://localhost/", "--npi", "1234567890"], "--npi '1234567890': the check digit does not match"),
     ([], "no TARGET given"),
     (["https://localhost/", "--timeout", "nan"], "--timeout must be between"),

@@ -65,3 +65,7 @@ def test_secrets_are_removed_and_structure_kept(tmp_path: Path) -> None:
 def test_harmless_parameters_stay() -> None:
     assert redact_url("https://portal.test/help?lang=en&page=2") == "https://portal.test/help?lang=en&page=2"
     assert redact_url("https://idp.test/cb#id_token=abc&x=1") == f"https://idp.test/cb#id_token={REDACTED}&x=1"
+
+
+def test_a_url_python_cannot_take_apart_still_loses_its_tokens() -> None:
+    assert redact_url("http://[zz]/report?target=a&token=abc") == f"http://[zz]/report?target=a&token={REDACTED}"
