@@ -61,9 +61,22 @@ def headline(cause: Cause, now: datetime) -> str:
     return cause.title
 
 
+# What a check off the path to the login page looks at, for the line saying it did not finish.
+UNFINISHED_WORDS = {
+    "clock": "the clock check (a clock minutes off breaks sign-in codes and single sign-on)",
+    "sso": "the identity provider check (single sign-on)",
+    "status_page": "the portal's status page",
+    "proxy": "the proxy check",
+    "user_browser": "your browser's own settings and extensions",
+    "login": "the sign-in with your account",
+}
+
+
 def not_seen(report: Report) -> list[str]:
-    """What an OK run could not check from here, as a few lines."""
-    lines = list(NOT_SEEN)
+    """What an OK run could not check from here, as a few lines: first any check that did not finish in time."""
+    lines = [f"{UNFINISHED_WORDS.get(p.name, f'the {p.name} check')}: it did not finish ({p.reason or p.status})"
+             for p in report.probes if p.status in ("timeout", "error")]
+    lines += NOT_SEEN
     login = next((p for p in report.probes if p.name == "login"), None)
     if login is None or login.status == "skip":
         lines.append(TRY_ACCOUNT)

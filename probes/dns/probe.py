@@ -32,6 +32,13 @@ async def getaddrinfo_addresses(host: str, port: int) -> list[str]:
     return _unique(str(info[4][0]) for info in infos)
 
 
+# A resolver is called silent only after this long (or `lifetime`, when shorter): a cold cache's recursion can
+# take some hundred ms. A deadline that leaves less makes the probe's silence a check not made.
+MIN_SILENCE_SECONDS = 0.5
+_SYSTEM_EXTRA = 0.5  # seconds more for the system's lookup than for one resolver: it may try several in turn
+_KEEP_SECONDS = 0.25  # of the probe's budget: the resolver library and a busy event loop overshoot a wait
+
+
 class DnsProbe:
     """Resolves the target's host; `hosts_path` and `system_lookup` are injectable for tests."""
 
@@ -52,20 +59,27 @@ class DnsProbe:
     async def run(self, ctx: ProbeContext) -> ProbeResult:
         watch = Stopwatch()
         host = ctx.target.host
+        wait = self._wait(ctx)
         try:
             if ctx.target.is_ip_literal:
                 address = str(ipaddress.ip_address(host))
                 evidence = DnsEvidence(host=host, mode="ip_literal", addresses=[address])
                 findings: list[Finding] = []
             elif ctx.config.dns_servers:
-                evidence, findings = await self._with_servers(host, ctx.config.dns_servers)
+                evidence, findings = await self._with_servers(host, ctx.config.dns_servers, wait)
             else:
-                evidence, findings = await self._with_system(host, ctx)
+                evidence, findings = await self._with_system(host, ctx, wait)
         except Exception as exc:  # a probe never raises out; "could not check" is a result
             return ProbeResult(
                 name=self.name, status="error", duration_ms=watch.ms(), reason=f"{type(exc).__name__}: {exc}"
             )
         ms = watch.ms()
+        if wait < min(MIN_SILENCE_SECONDS, self.lifetime) and any(f.id == "dns.timeout" for f in findings):
+            return ProbeResult(
+                name=self.name, status="timeout", duration_ms=ms, evidence=evidence,
+                summary=f"no answer within {wait:.2g} s: too short a wait to call the resolver silent",
+                reason=f"the run's deadline left {wait:.2g} s to wait for DNS (raise --timeout)",
+            )
         return ProbeResult(
             name=self.name,
             status=status_from(findings),
@@ -75,10 +89,15 @@ class DnsProbe:
             findings=findings,
         )
 
+    def _wait(self, ctx: ProbeContext) -> float:
+        """How long a resolver may stay silent: `lifetime`, or less when the run's deadline is nearer, so that a
+        silent resolver is reported as such before the run has to cut this probe off (a short --timeout)."""
+        return ctx.time_left(self.lifetime, keep=_KEEP_SECONDS)
+
     async def _with_servers(
-        self, host: str, servers: list[tuple[str, int]]
+        self, host: str, servers: list[tuple[str, int]], lifetime: float
     ) -> tuple[DnsEvidence, list[Finding]]:
-        answers = list(await asyncio.gather(*(ask(s, host, self.lifetime) for s in servers)))
+        answers = list(await asyncio.gather(*(ask(s, host, lifetime) for s in servers)))
         hosts = hosts_file.lookup(host, self.hosts_path)
         addresses = _unique(a for answer in answers for a in answer.addresses)
         evidence = DnsEvidence(
@@ -86,7 +105,7 @@ class DnsProbe:
             resolvers=answers, resolvers_from="dns_servers",
         )
         if not addresses:
-            finding = rules.failure_from_servers(host, answers, self.lifetime)
+            finding = rules.failure_from_servers(host, answers, lifetime)
             if finding is not None and hosts.addresses:
                 finding.evidence.append(
                     f"the hosts file {hosts.path} maps {host} to {', '.join(hosts.addresses)}, "
@@ -102,12 +121,14 @@ class DnsProbe:
         ]
         return evidence, [f for f in found if f is not None][:1]
 
-    async def _with_system(self, host: str, ctx: ProbeContext) -> tuple[DnsEvidence, list[Finding]]:
+    async def _with_system(
+        self, host: str, ctx: ProbeContext, lifetime: float
+    ) -> tuple[DnsEvidence, list[Finding]]:
         special = host == "localhost" or host.endswith(".localhost")  # RFC 6761: never sent to DNS
         servers, source = ([], "none") if special else _resolvers_for(ctx)
         (system, error), answers = await asyncio.gather(
-            self._system_answer(host, ctx.target.port),
-            asyncio.gather(*(ask(s, host, self.lifetime) for s in servers)),
+            self._system_answer(host, ctx.target.port, ctx.time_left(lifetime + _SYSTEM_EXTRA, keep=_KEEP_SECONDS)),
+            asyncio.gather(*(ask(s, host, lifetime) for s in servers)),
         )
         answers = list(answers)
         evidence = DnsEvidence(
@@ -115,9 +136,9 @@ class DnsProbe:
             hosts_file=hosts_file.lookup(host, self.hosts_path), resolvers=answers, resolvers_from=source,
         )
         if system.outcome != "answer":
-            finding = rules.failure_from_servers(host, answers, self.lifetime)
+            finding = rules.failure_from_servers(host, answers, lifetime)
             if finding is None:
-                finding = rules.failure_from_gaierror(host, error, self.lifetime)
+                finding = rules.failure_from_gaierror(host, error, lifetime)
             finding.evidence.insert(0, f"system lookup: {system.error}")
             return evidence, [finding]
         found = rules.mismatch(
@@ -125,15 +146,14 @@ class DnsProbe:
         )
         return evidence, [found] if found else []
 
-    async def _system_answer(self, host: str, port: int) -> tuple[SystemAnswer, OSError | None]:
-        """The system's lookup within the probe's budget, and the error it raised, if any."""
+    async def _system_answer(self, host: str, port: int, limit: float) -> tuple[SystemAnswer, OSError | None]:
+        """The system's lookup within `limit` seconds, and the error it raised, if any."""
         watch = Stopwatch()
-        limit = self.lifetime + 0.5
         try:
             async with asyncio.timeout(limit):
                 addresses = await self.system_lookup(host, port)
         except TimeoutError:
-            return SystemAnswer(outcome="timeout", error=f"no answer within {limit:g} s", ms=watch.ms()), None
+            return SystemAnswer(outcome="timeout", error=f"no answer within {limit:.2g} s", ms=watch.ms()), None
         except OSError as exc:
             return SystemAnswer(outcome="error", error=str(exc), ms=watch.ms()), exc
         return SystemAnswer(outcome="answer", addresses=addresses, ms=watch.ms()), None

@@ -49,7 +49,7 @@ def failure_from_gaierror(host: str, exc: BaseException | None, lifetime: float)
         code = getattr(exc, "errno", None)
         outcome = _GAI_OUTCOME.get(code, "servfail") if isinstance(code, int) else "servfail"
     finding = failure(host, "system", outcome, lifetime)
-    finding.evidence = [f"system lookup: {exc}" if exc else f"system lookup: no answer within {lifetime:g} s"]
+    finding.evidence = [f"system lookup: {exc}" if exc else f"system lookup: no answer within {lifetime:.2g} s"]
     return finding
 
 
@@ -60,7 +60,7 @@ def failure(host: str, server: str, outcome: Outcome, lifetime: float) -> Findin
         "no_answer": f"{host} exists but {who} has no address (A/AAAA) record for it",
         "servfail": f"{who} failed to resolve {host} (SERVFAIL)",
         "refused": f"{who} refused to resolve {host} (REFUSED)",
-        "timeout": f"{who} did not answer for {host} within {lifetime:g} s",
+        "timeout": f"{who} did not answer for {host} within {lifetime:.2g} s",
         "error": f"{who} could not resolve {host}",
     }[outcome]
     return Finding(

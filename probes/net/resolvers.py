@@ -100,7 +100,7 @@ async def _query(server: tuple[str, int], host: str, rdtype: str, lifetime: floa
         outcome, error = _failure(exc)
         return DnsQuery(rdtype=rdtype, outcome=outcome, ms=watch.ms(), error=error)
     except dns.exception.Timeout:
-        silence = f"no reply within {lifetime:g} s"
+        silence = f"no reply within {lifetime:.2g} s"
         return DnsQuery(rdtype=rdtype, outcome="timeout", ms=watch.ms(), error=silence)
     except dns.exception.DNSException as exc:
         return DnsQuery(rdtype=rdtype, outcome="error", ms=watch.ms(), error=f"{type(exc).__name__}: {exc}")

@@ -27,6 +27,13 @@ _MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 _DS = "{http://www.w3.org/2000/09/xmldsig#}"
 MAX_BODY = 1_000_000
 FETCH_SECONDS = 8.0
+# Less than this left before the run's deadline, a document is not asked for: its silence would say nothing
+# of the identity provider, only of the deadline.
+MIN_FETCH_SECONDS = 0.5
+
+
+class OutOfTime(Exception):
+    """The run's deadline left too little time to fetch a document: could not check, not a finding."""
 
 
 class FetchFailed(Exception):
@@ -41,10 +48,14 @@ async def fetch(ctx: ProbeContext, client: httpx.AsyncClient, url: str) -> bytes
     """The body of `url` (200 only), the name resolved as the run resolves names.
 
     At most `MAX_BODY` decoded bytes are read, within the probe's time left: metadata is
-    small, and a compressed bomb (1 MB of gzip is 2 GB of XML) must cost nothing.
+    small, and a compressed bomb (1 MB of gzip is 2 GB of XML) must cost nothing. Raises OutOfTime
+    rather than ask with less than `MIN_FETCH_SECONDS` left.
     """
+    seconds = ctx.time_left(FETCH_SECONDS, keep=0.2)
+    if seconds < MIN_FETCH_SECONDS:
+        raise OutOfTime(f"{url}: not fetched, the run's deadline left {seconds:.2g} s")
     try:
-        got = await get_capped(client, url, max_bytes=MAX_BODY, seconds=ctx.time_left(FETCH_SECONDS, keep=0.2))
+        got = await get_capped(client, url, max_bytes=MAX_BODY, seconds=seconds)
     except httpx.HTTPError as exc:
         raise FetchFailed(f"{url}: {type(exc).__name__}: {exc}".rstrip(": "), server_side=True) from None
     response = got.response

@@ -27,7 +27,7 @@ from probes.net.tcp_connect import classify
 from probes.net.tls_handshake import handshake, workstation_context
 from probes.profile import Profile
 from probes.sso.evidence import IdpHost, OidcDiscovery, SamlMetadata, SsoEvidence
-from probes.sso.metadata import FetchFailed, fetch, read_oidc, read_saml
+from probes.sso.metadata import FetchFailed, OutOfTime, fetch, read_oidc, read_saml
 
 STEP_TIMEOUT = 4.0
 
@@ -65,7 +65,7 @@ class SsoProbe:
             return ProbeResult(name=self.name, status="skip", duration_ms=watch.ms(),
                                summary="no identity provider known", evidence=evidence,
                                reason="no IdP in the profile, and the login did not redirect to another host")
-        findings = await _published_keys(ctx, profile, evidence)
+        findings, unread = await _published_keys(ctx, profile, evidence)
         unreachable = [h for h in evidence.hosts if not h.reachable]
         if unreachable:
             findings.insert(0, _unreachable(unreachable))
@@ -74,6 +74,9 @@ class SsoProbe:
         if evidence.saml is not None and evidence.saml.certificates:
             until = max(c.not_after for c in evidence.saml.certificates)
             summary += f"; SAML signing certificate valid until {until:%Y-%m-%d}"
+        if unread and not findings:  # a published document left unread is a check not made, never a pass
+            return ProbeResult(name=self.name, status="timeout", duration_ms=watch.ms(), evidence=evidence,
+                               summary=f"{summary}; {unread[0]}", reason="run deadline reached")
         return ProbeResult(name=self.name, status=status_from(findings), duration_ms=watch.ms(), summary=summary,
                            evidence=evidence, findings=findings)
 
@@ -163,20 +166,27 @@ async def _through_proxy(ctx: ProbeContext, idp: IdpHost, url: str) -> None:
         idp.failed_stage, idp.problem = "proxy", "the proxy demands authentication (407)"
 
 
-async def _published_keys(ctx: ProbeContext, profile: Profile | None, evidence: SsoEvidence) -> list[Finding]:
-    """Read the SAML metadata and OIDC discovery the profile names; findings for what blocks a login."""
+async def _published_keys(
+    ctx: ProbeContext, profile: Profile | None, evidence: SsoEvidence
+) -> tuple[list[Finding], list[str]]:
+    """Read the SAML metadata and OIDC discovery the profile names: findings for what blocks a login, and what
+    the deadline left unread."""
     saml_url = profile.saml_metadata_url if profile else None
     oidc_url = profile.oidc_discovery_url if profile else None
     findings: list[Finding] = []
+    unread: list[str] = []
     down = {(h.host, h.port) for h in evidence.hosts if not h.reachable}
     try:
         client = client_for(ctx, timeout=STEP_TIMEOUT)
     except (OSError, ssl.SSLError):
-        return findings
+        return findings, unread
     async with client:
         if saml_url and _host_key(saml_url) not in down:
             try:
                 evidence.saml = read_saml(saml_url, await fetch(ctx, client, saml_url))
+            except OutOfTime as exc:
+                evidence.saml = SamlMetadata(url=saml_url, error=str(exc))
+                unread.append(str(exc))
             except FetchFailed as exc:
                 evidence.saml = SamlMetadata(url=saml_url, error=str(exc))
                 if exc.server_side:
@@ -188,11 +198,14 @@ async def _published_keys(ctx: ProbeContext, profile: Profile | None, evidence: 
         if oidc_url and _host_key(oidc_url) not in down:
             try:
                 evidence.oidc = await read_oidc(ctx, client, oidc_url)
+            except OutOfTime as exc:
+                evidence.oidc = OidcDiscovery(url=oidc_url, error=str(exc))
+                unread.append(str(exc))
             except FetchFailed as exc:
                 evidence.oidc = OidcDiscovery(url=oidc_url, error=str(exc))
                 if exc.server_side:
                     findings.append(_document_unreachable("OpenID Connect discovery", str(exc)))
-    return findings
+    return findings, unread
 
 
 def _host_key(url: str) -> tuple[str, int]:

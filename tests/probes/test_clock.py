@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from email.utils import formatdate
 
@@ -10,7 +11,7 @@ import pytest
 from demo.dns_server import DnsServer
 from demo.ntp_server import NtpServer
 from demo.web import Page, WebServer
-from probes.base import ProbeContext, ProbeResult, RunConfig
+from probes.base import ProbeContext, ProbeResult, RunConfig, enter_probe
 from probes.clock.probe import ClockEvidence, ClockProbe, describe_offset, os_sync_commands
 from probes.http.probe import HttpProbe
 from probes.net.proxy_settings import ProxySettings
@@ -89,6 +90,20 @@ async def test_http_date_header_is_the_fallback_reference() -> None:
     assert finding.data["reference"] == "http-date" == ev.reference
     assert finding.offset_seconds == pytest.approx(600, abs=2)
     assert "Connection refused" in (ev.references[0].error or "")
+
+
+async def test_a_silent_time_server_leaves_the_date_header_time_before_the_deadline() -> None:
+    """NTP's wait shrinks to the run's deadline: the Date header still decides before the runner cuts the probe."""
+    stale = formatdate(time.time() - 600, usegmt=True)
+    with WebServer({"/login": Page("<title>Sign in</title>", headers={"Date": stale})}) as web, \
+            NtpServer(fault="silent") as ntp:
+        ctx = _ctx(web.url("/login"), ntp.address)
+        ctx.provide(await HttpProbe().run(ctx))
+        probe = ClockProbe()  # the default 1.5 s wait for NTP
+        enter_probe(probe, asyncio.get_running_loop().time() + 1.0)  # as the runner does, the deadline 1 s away
+        result = await probe.run(ctx)
+    assert [f.id for f in result.findings] == ["clock.skew"] and _evidence(result).reference == "http-date"
+    assert result.duration_ms < 1000
 
 
 async def test_http_date_in_step_passes() -> None:

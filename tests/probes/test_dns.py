@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from demo.dns_server import DnsServer
-from probes.base import ProbeContext, ProbeResult, RunConfig
+from probes.base import ProbeContext, ProbeResult, RunConfig, enter_probe
 from probes.dns import hosts_file
 from probes.dns.probe import DnsEvidence, DnsProbe
 from probes.dns.rules import failure_from_gaierror
@@ -88,6 +89,20 @@ async def test_each_resolver_fault_names_its_cause(
     assert finding.data["host"] == host and finding.data["server"].endswith(f":{server.address[1]}")
     assert result.evidence.addresses == []  # type: ignore[attr-defined]
     assert result.duration_ms < 2000
+
+
+@pytest.mark.parametrize(("deadline", "status", "causes"), [(1.0, "fail", ["dns.timeout"]), (0.4, "timeout", [])])
+async def test_a_silent_resolver_is_named_before_the_deadline(
+    server: DnsServer, tmp_path: Path, deadline: float, status: str, causes: list[str]
+) -> None:
+    """The wait shrinks to the run's deadline, so a silent resolver is named before the runner cuts the probe off;
+    a wait too short to mean anything is a check not made, not a silent resolver."""
+    server.faults["broken.example"] = "timeout"
+    probe = DnsProbe(hosts_path=_hosts(tmp_path, ""))  # the default 2 s wait
+    enter_probe(probe, asyncio.get_running_loop().time() + deadline)  # as the runner does
+    result = await probe.run(_ctx("https://broken.example/", dns_servers=[server.address]))
+    assert (result.status, _ids(result)) == (status, causes), result
+    assert result.duration_ms < deadline * 1000
 
 
 async def test_two_servers_disagreeing_is_a_mismatch(server: DnsServer, tmp_path: Path) -> None:

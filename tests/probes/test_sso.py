@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import socket
@@ -21,7 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from demo.dns_server import DnsServer
 from demo.web import Page, WebServer
-from probes.base import ProbeContext, ProbeResult, RunConfig
+from probes.base import ProbeContext, ProbeResult, RunConfig, enter_probe
 from probes.http.probe import Hop, HttpEvidence
 from probes.net.proxy_settings import ProxySettings
 from probes.profile import Profile
@@ -127,6 +128,19 @@ async def test_healthy_idp(lab: Lab) -> None:
     assert host.reachable and host.tls_protocol and host.sources == ["profile"]
     assert len(result.evidence.saml.certificates) == 1
     assert result.evidence.oidc.jwks_keys == 1
+
+
+async def test_a_document_the_deadline_leaves_no_time_for_is_not_checked(lab: Lab) -> None:
+    """With the run's deadline about to pass, the metadata is not asked for: a check not made, neither a pass
+    nor an unreachable identity provider."""
+    lab.routes()
+    probe = SsoProbe()
+    enter_probe(probe, asyncio.get_running_loop().time() + 0.2)  # as the runner does, the deadline 0.2 s away
+    config = RunConfig(dns_servers=[lab.dns.address], ca_bundle=lab.bundle,
+                       profile=profile(idp_hosts=[f"{IDP}:{lab.idp.port}"], saml_metadata_url=lab.url("/saml/metadata")))
+    result = await probe.run(ProbeContext(Target.parse(PORTAL), config, proxy=ProxySettings()))
+    assert (result.status, result.findings) == ("timeout", []), result
+    assert "deadline" in (result.evidence.saml.error or "")
 
 
 async def test_closed_port_is_unreachable(lab: Lab) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from probes.result import ProbeResult
 from reports import markdown
 from tests.reports.sample import make_report
 
@@ -60,6 +61,15 @@ def test_healthy() -> None:
     assert "**OK: nothing found that blocks logging in**" in text
     assert "No cause found" in text
     assert "**Not checked from here:**" in text and "authenticator" in text and "DIAGNOSE\\_USERNAME" in text
+
+
+def test_a_check_that_did_not_finish_is_named_in_an_ok_run() -> None:
+    report = make_report(status="ok")
+    report.probes.append(ProbeResult(name="clock", status="timeout", summary="still running",
+                                     reason="run deadline reached"))
+    text = markdown.render(report)
+    assert "- the clock check (a clock minutes off breaks sign-in codes and single sign-on): it did not finish " \
+           "(run deadline reached)" in text
 
 
 def test_remote_text_is_not_autolinked() -> None:
