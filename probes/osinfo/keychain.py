@@ -15,8 +15,8 @@ SSL's does not either; no result means "trust as root"; an empty list trusts a s
 certificate for everything. The shape of the plist is Apple's `TrustSettingsSchema.h`; the
 tests play `security` with files in that shape (no Mac was at hand to record one).
 
-Only trust is added: a root a user or administrator distrusts is not trusted from the keychain,
-but it stays trusted when Mozilla's list holds it, where Chrome would refuse it.
+A certificate whose settings say "Deny" is distrusted, as Chrome distrusts it: the TLS probe's
+path builder refuses a path through it, even to a root Mozilla's list holds.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import plistlib
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -40,25 +40,34 @@ TIMEOUT = 1.0  # seconds, for each `security` command (it answers in tens of ms;
 Trust = Literal["trusted", "distrusted"] | None  # None: these settings do not decide
 
 
-def keychain_roots() -> list[bytes]:
-    """The DER certificates the user's or the administrator's trust settings make roots for SSL; [] when
-    `security` cannot tell (missing, refusing, slow): the files and Mozilla's roots still stand."""
+class KeychainTrust(NamedTuple):
+    """The DER certificates the keychains' trust settings make roots for SSL, and those they deny."""
+
+    trusted: list[bytes]
+    distrusted: list[bytes]
+
+
+def keychain_trust() -> KeychainTrust:
+    """What the user's or the administrator's trust settings say for SSL; nothing when `security` cannot
+    tell (missing, refusing, slow): the files and Mozilla's roots still stand."""
     try:
         text = run_sync(["security", "find-certificate", "-a", "-p"], TIMEOUT)
     except CommandError:
-        return []
-    return trusted_roots(text, [_export([]), _export(["-d"])])
+        return KeychainTrust([], [])
+    return decided(text, [_export([]), _export(["-d"])])
 
 
-def trusted_roots(text: str, domains: Sequence[Mapping[str, Any]]) -> list[bytes]:
-    """The certificates of PEM `text` that `domains` (trust lists, the first overriding the next) make roots."""
-    found: dict[str, bytes] = {}
+def decided(text: str, domains: Sequence[Mapping[str, Any]]) -> KeychainTrust:
+    """The certificates of PEM `text` that `domains` (trust lists, the first overriding the next) make roots,
+    and those they deny."""
+    found: dict[str, tuple[bytes, Trust]] = {}
     for cert in pem.certificates(text.encode()):
         der = cert.public_bytes(Encoding.DER)
         sha1 = hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
-        if sha1 not in found and _decide(domains, sha1, cert.subject == cert.issuer) == "trusted":
-            found[sha1] = der
-    return list(found.values())
+        if sha1 not in found:
+            found[sha1] = der, _decide(domains, sha1, cert.subject == cert.issuer)
+    return KeychainTrust([der for der, trust in found.values() if trust == "trusted"],
+                         [der for der, trust in found.values() if trust == "distrusted"])
 
 
 def trust_list(plist: bytes) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from probes.tls import aia, revocation
 from probes.tls.chain import read_certificate
 from probes.tls.lifetime import anchor_store
 from probes.tls.revocation import Stapler
-from probes.tls.verifier import PathVerdict, moment_for, names_host, trust_anchors, verify_path
+from probes.tls.verifier import PathVerdict, distrusted, moment_for, names_host, trust_anchors, verify_path
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext
@@ -38,13 +38,13 @@ async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wai
     """
     sent = [x509.load_der_x509_certificate(der) for der in ders]
     leaf = sent[0]
-    anchors = trust_anchors(ctx.config.ca_bundle)
+    anchors, refused = trust_anchors(ctx.config.ca_bundle), distrusted(ctx.config.ca_bundle)
     at = moment_for(sent, ctx.now())
-    verdict = verify_path(leaf, sent[1:], anchors, at)
+    verdict = verify_path(leaf, sent[1:], anchors, at, refused)
     if not verdict.trusted and ev.certificates[0].ca_issuers:
         fetched, ev.aia_tried = await aia.issuers(ctx, ev.certificates[0].ca_issuers, max(wait / 3, 0.5))
         if fetched:
-            completed = verify_path(leaf, sent[1:] + fetched, anchors, moment_for(sent + fetched, ctx.now()))
+            completed = verify_path(leaf, sent[1:] + fetched, anchors, moment_for(sent + fetched, ctx.now()), refused)
             ev.aia_completed = completed.trusted
             if completed.trusted:  # the server's chain is still incomplete; record the path it should send
                 verdict = PathVerdict(False, verdict.message, completed.path)

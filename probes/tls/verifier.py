@@ -12,6 +12,7 @@ report them all.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import ssl
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.x509 import verification as v
 
 from probes.net.trust_store import Signature, store_signature
-from probes.osinfo.root_store import system_store_roots
+from probes.osinfo.root_store import system_store_distrusted, system_store_roots
 from probes.text import pem
 
 _AGNOSTIC = v.Criticality.AGNOSTIC
@@ -50,8 +51,16 @@ def trust_anchors(ca_bundle: Path | None) -> tuple[x509.Certificate, ...]:
     its certificate store, on a Mac the keychains' roots with trust settings, as Chrome and Edge there) and
     Mozilla's.
 
-    Read again when the store changes (`store_signature`), as the HTTP requests' trust is."""
+    Read again when the store changes (`store_signature`), as the HTTP requests' trust is. A root the system
+    distrusts stays here; `verify_path` refuses a path to it, saying so."""
     return _anchors(ca_bundle, store_signature(ca_bundle))
+
+
+def distrusted(ca_bundle: Path | None) -> frozenset[bytes]:
+    """The SHA-256 fingerprints of the certificates the system distrusts (Windows' Disallowed store, a Mac's
+    "Deny" trust settings), which no trusted path may go through; none with `--ca-bundle`, which says the
+    trust whole."""
+    return _distrusted(ca_bundle, store_signature(ca_bundle))
 
 
 @lru_cache(maxsize=4)
@@ -67,6 +76,13 @@ def _anchors(ca_bundle: Path | None, _signature: Signature) -> tuple[x509.Certif
     return tuple(found.values())
 
 
+@lru_cache(maxsize=4)
+def _distrusted(ca_bundle: Path | None, _signature: Signature) -> frozenset[bytes]:
+    if ca_bundle is not None:
+        return frozenset()
+    return frozenset(hashlib.sha256(der).digest() for der in system_store_distrusted())
+
+
 def read_store(path: Path) -> list[x509.Certificate]:
     """The certificates of a PEM store file, in order (old roots' RFC 5280 quirks tolerated)."""
     return pem.certificates(path.read_bytes())
@@ -74,9 +90,10 @@ def read_store(path: Path) -> list[x509.Certificate]:
 
 def verify_path(
     leaf: x509.Certificate, sent: list[x509.Certificate], anchors: tuple[x509.Certificate, ...],
-    at: datetime,
+    at: datetime, refused: frozenset[bytes] = frozenset(),
 ) -> PathVerdict:
-    """Build a path from `leaf` through `sent` (and nothing else) to one of `anchors`."""
+    """Build a path from `leaf` through `sent` (and nothing else) to one of `anchors`, through no certificate
+    whose SHA-256 fingerprint is in `refused` (the system's distrusted ones)."""
     if not anchors:
         return PathVerdict(False, "the trust store is empty")
     verifier = (
@@ -88,6 +105,9 @@ def verify_path(
         verified = verifier.verify(leaf, sent)
     except v.VerificationError as exc:
         return PathVerdict(False, _plain(str(exc)))
+    for cert in verified.chain:
+        if cert.fingerprint(SHA256()) in refused:
+            return PathVerdict(False, f"the workstation's certificate store distrusts {cert.subject.rfc4514_string()}")
     return PathVerdict(True, path=list(verified.chain))
 
 

@@ -29,7 +29,7 @@ from probes.dns.evidence import DnsEvidence
 from probes.net import trust_store
 from probes.net.httpclient import client_for
 from probes.osinfo import root_store
-from probes.osinfo.keychain import keychain_roots, settings_trust, trust_list, trusted_roots
+from probes.osinfo.keychain import KeychainTrust, decided, keychain_trust, settings_trust, trust_list
 from probes.target import Target
 from probes.tls import verifier
 from probes.tls.probe import TlsProbe
@@ -119,7 +119,8 @@ def on_a_mac(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(root_store, "current_os", lambda: "macos")
     monkeypatch.setattr(trust_store, "current_os", lambda: "macos")
     monkeypatch.delattr("ssl.enum_certificates", raising=False)
-    caches = (root_store._keychain.cache_clear, verifier._anchors.cache_clear, trust_store._CONTEXTS.clear)
+    caches = (root_store._keychain.cache_clear, verifier._anchors.cache_clear, verifier._distrusted.cache_clear,
+              trust_store._CONTEXTS.clear)
     for clear in caches:
         clear()
     yield
@@ -158,8 +159,8 @@ def test_the_users_settings_override_the_administrators() -> None:
     admin = trust_list(trust_plist({der_of(kept): [], der_of(denied): []}))
     user = trust_list(trust_plist({der_of(denied): [constraint(result=3)]}))
     pem = (kept + denied + plain).decode()
-    assert trusted_roots(pem, [user, admin]) == [der_of(kept)]
-    assert trusted_roots(pem, [{}, admin]) == [der_of(kept), der_of(denied)]
+    assert decided(pem, [user, admin]) == KeychainTrust([der_of(kept)], [der_of(denied)])
+    assert decided(pem, [{}, admin]) == KeychainTrust([der_of(kept), der_of(denied)], [])
 
 
 def test_a_malformed_export_or_certificate_adds_nothing() -> None:
@@ -167,7 +168,7 @@ def test_a_malformed_export_or_certificate_adds_nothing() -> None:
     assert trust_list(b"not a plist") == {}
     assert trust_list(plistlib.dumps(["a list"])) == {}
     broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
-    assert trusted_roots(broken + root.decode(), [trust_list(trust_plist({der_of(root): []}))]) == [der_of(root)]
+    assert decided(broken + root.decode(), [trust_list(trust_plist({der_of(root): []}))]).trusted == [der_of(root)]
 
 
 def test_both_domains_and_the_keychain_are_read(security: FakeSecurity) -> None:
@@ -175,16 +176,16 @@ def test_both_domains_and_the_keychain_are_read(security: FakeSecurity) -> None:
     security.holds(user_root, admin_root)
     security.trusts("user", {der_of(user_root): [constraint()]})
     security.trusts("admin", {der_of(admin_root): []})
-    assert keychain_roots() == [der_of(user_root), der_of(admin_root)]
+    assert keychain_trust() == KeychainTrust([der_of(user_root), der_of(admin_root)], [])
     assert [line.split()[0] for line in security.started] == [
         "find-certificate", "trust-settings-export", "trust-settings-export"]
 
 
 def test_no_trust_settings_and_no_security_add_nothing(security: FakeSecurity, monkeypatch: pytest.MonkeyPatch) -> None:
     security.holds(trustme.CA().cert_pem.bytes())
-    assert keychain_roots() == []  # both exports fail: "No Trust Settings were found"
+    assert keychain_trust() == KeychainTrust([], [])  # both exports fail: "No Trust Settings were found"
     monkeypatch.setenv("PATH", str(security.folder / "empty"))
-    assert keychain_roots() == []
+    assert keychain_trust() == KeychainTrust([], [])
 
 
 def test_the_keychain_is_read_once_per_recheck_period(security: FakeSecurity, on_a_mac: None) -> None:
@@ -226,3 +227,26 @@ async def test_a_root_trusted_in_the_keychain_is_trusted_by_the_probes(
     assert result.evidence.trusted is trusted
     assert ("tls.untrusted_issuer" in [f.id for f in result.findings]) is not trusted
     assert status == (200 if trusted else "ConnectError")
+
+
+async def test_a_certificate_denied_in_the_keychain_is_distrusted(
+    security: FakeSecurity, on_a_mac: None, tmp_path: Path
+) -> None:
+    """The user denies the issuing CA of a chain whose root the administrator trusts: Chrome refuses the path
+    through it, and so does the TLS probe, naming it."""
+    ca = DemoCA("Example Clinic Group Root CA")
+    root = ca.write_bundle(tmp_path / "root.pem").read_bytes()
+    issuing = ca.intermediate.cert_pem.bytes()
+    security.holds(root, issuing)
+    security.trusts("admin", {der_of(root): [constraint()]})
+    security.trusts("user", {der_of(issuing): [constraint(result=3)]})
+    assert root_store.system_store_distrusted() == [der_of(issuing)]
+    with WebServer({"/login": Page("portal")}, ssl_context=ca.server_context(["localhost"])) as server:
+        ctx = ProbeContext(Target.parse(f"https://localhost:{server.port}/login"), RunConfig(timeout=8))
+        ctx.provide(ProbeResult(name="dns", status="pass",
+                                evidence=DnsEvidence(host="localhost", mode="dns_servers", addresses=["127.0.0.1"])))
+        result = await TlsProbe().run(ctx)
+    assert result.evidence.trusted is False
+    assert "tls.untrusted_issuer" in [f.id for f in result.findings]
+    assert result.evidence.trust_message.startswith(
+        "the workstation's certificate store distrusts CN=Example Clinic Group Root CA - Issuing CA 1")

@@ -21,7 +21,7 @@ from demo.web import Page, WebServer
 from probes.base import ProbeContext, ProbeResult, RunConfig
 from probes.dns.evidence import DnsEvidence
 from probes.net.trust_store import store_signature
-from probes.osinfo.root_store import SERVER_AUTH, STORE_RECHECK_SECONDS, system_store_roots
+from probes.osinfo.root_store import SERVER_AUTH, STORE_RECHECK_SECONDS, system_store_distrusted, system_store_roots
 from probes.target import Target
 from probes.tls import verifier
 from probes.tls.probe import TlsProbe
@@ -44,12 +44,19 @@ def test_a_store_that_cannot_be_opened_adds_nothing() -> None:
     def refuse(name: str) -> list[tuple[bytes, str, bool]]:
         raise PermissionError(5, "Access is denied")
 
-    assert system_store_roots(refuse) == []
+    assert system_store_roots(refuse) == [] and system_store_distrusted(refuse) == []
+
+
+def test_the_disallowed_store_is_read_whatever_the_purposes() -> None:
+    blocked, other, packaged = (der_of(trustme.CA().cert_pem.bytes()) for _ in range(3))
+    store = {"ROOT": [], "Disallowed": [(blocked, "x509_asn", {CODE_SIGNING}), (other, "x509_asn", True),
+                                        (packaged, "pkcs_7_asn", True)]}
+    assert system_store_distrusted(store.__getitem__) == [blocked, other]
 
 
 def test_no_store_where_the_roots_are_files(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(ssl, "enum_certificates", raising=False)
-    assert system_store_roots(system="linux") == []
+    assert system_store_roots(system="linux") == [] and system_store_distrusted(system="linux") == []
 
 
 @pytest.mark.parametrize("system", ["windows", "macos"])
@@ -75,8 +82,8 @@ async def test_a_root_only_in_the_windows_store_is_trusted(
     """An organisation's root, installed by policy in the store and in no file: the browser trusts it, so does the probe."""
     ca = DemoCA("Example Clinic Group Root CA")
     root = der_of(ca.write_bundle(tmp_path / "root.pem").read_bytes())
-    monkeypatch.setattr(ssl, "enum_certificates", lambda name: [(root, "x509_asn", True)] if installed else [],
-                        raising=False)
+    monkeypatch.setattr(ssl, "enum_certificates",
+                        lambda name: [(root, "x509_asn", True)] if installed and name == "ROOT" else [], raising=False)
     with WebServer({"/": Page("portal")}, ssl_context=ca.server_context(["localhost"])) as server:
         ctx = ProbeContext(Target.parse(f"https://localhost:{server.port}/login"), RunConfig(timeout=8))
         ctx.provide(ProbeResult(name="dns", status="pass",
@@ -84,6 +91,34 @@ async def test_a_root_only_in_the_windows_store_is_trusted(
         result = await TlsProbe().run(ctx)
     assert result.evidence.trusted is installed
     assert ("tls.untrusted_issuer" in [f.id for f in result.findings]) is not installed
+
+
+@pytest.mark.parametrize("blocked", [None, "root", "intermediate"])
+async def test_a_certificate_in_the_disallowed_store_is_distrusted(
+    blocked: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_anchors: None
+) -> None:
+    """An administrator blocks a CA by putting it in the Disallowed store: Chrome and Edge then refuse a path
+    through it, even to a root the ROOT store trusts, and so does the probe, saying which certificate it is."""
+    ca = DemoCA("Example Clinic Group Root CA")
+    root = der_of(ca.write_bundle(tmp_path / "root.pem").read_bytes())
+    intermediate = der_of(ca.intermediate.cert_pem.bytes())
+    store = {"ROOT": [(root, "x509_asn", True)],
+             "Disallowed": [] if blocked is None else [({"root": root, "intermediate": intermediate}[blocked],
+                                                        "x509_asn", True)]}
+    monkeypatch.setattr(ssl, "enum_certificates", store.__getitem__, raising=False)
+    verifier._distrusted.cache_clear()
+    with WebServer({"/": Page("portal")}, ssl_context=ca.server_context(["localhost"])) as server:
+        ctx = ProbeContext(Target.parse(f"https://localhost:{server.port}/login"), RunConfig(timeout=8))
+        ctx.provide(ProbeResult(name="dns", status="pass",
+                                evidence=DnsEvidence(host="localhost", mode="dns_servers", addresses=["127.0.0.1"])))
+        result = await TlsProbe().run(ctx)
+    verifier._distrusted.cache_clear()
+    assert result.evidence.trusted is (blocked is None)
+    assert ("tls.untrusted_issuer" in [f.id for f in result.findings]) is (blocked is not None)
+    if blocked is not None:
+        name = "Example Clinic Group Root CA" + (" - Issuing CA 1" if blocked == "intermediate" else "")
+        assert result.evidence.trust_message.startswith("the workstation's certificate store distrusts")
+        assert name in result.evidence.trust_message
 
 
 def test_a_replaced_bundle_is_trusted_anew(tmp_path: Path, fresh_anchors: None) -> None:
