@@ -10,8 +10,9 @@ the `--ca-bundle` in a throwaway NSS database. Each probe then works in a fresh 
 A caller that keeps one browser across runs (the exporter) lends its own
 `BrowserSession` through `RunResources(browser=...)`: it is used as it is and left open, and
 the run's resolvers and CA bundle do not apply to it. A browser launched for the run is
-closed by stopping the run's driver, which `ctx.resources` does at the end of every run,
-on the deadline and on interrupts too.
+ended when `ctx.resources` close, at the end of every run, on the deadline and on
+interrupts too: its processes are killed (`BrowserSession.end_now`), then the run's
+driver stops.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from probes.resources import RunResources
 
 LAUNCH_TIMEOUT = 15.0
+END_TIMEOUT = 0.5  # for the browser to name its process at the end of a run; past it, the driver closes it
 VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -63,6 +65,20 @@ class BrowserSession:
         """Stop the driver, bounded: it closes every browser it started before it exits."""
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.playwright.stop(), timeout)
+
+    async def end_now(self) -> None:
+        """Kill the browser's processes, rather than close it: at the end of a run it holds nothing worth a
+        graceful shutdown (its contexts closed, writing the HAR; the screenshot is on disk), which takes
+        Chromium some 60 ms and its CPU. The driver, stopped next, sees it gone and removes its temporary
+        profile. Its process is the one Chromium itself names as the browser's."""
+        try:
+            cdp = await asyncio.wait_for(self.browser.new_browser_cdp_session(), END_TIMEOUT)
+            processes = await asyncio.wait_for(cdp.send("SystemInfo.getProcessInfo"), END_TIMEOUT)
+        except Exception:  # noqa: BLE001 - a browser that cannot say is closed by the driver's stop, as before
+            return
+        pid = next((p.get("id") for p in processes.get("processInfo", []) if p.get("type") == "browser"), None)
+        if isinstance(pid, int):
+            await asyncio.to_thread(_kill_tree, pid)
 
 
 @dataclass(frozen=True)
@@ -99,7 +115,7 @@ def start_launch(resources: RunResources, plan: LaunchPlan, wait: float = CERTUT
     launch = resources.launch = asyncio.ensure_future(
         _launch_planned(resources, plan, relay, starting, wait, pinning))
     resources.launch_plan = plan
-    resources.on_close(lambda: _cancel_launch(launch, relay))
+    resources.on_close(lambda: _end_launch(launch, relay))
 
 
 async def get_browser(ctx: ProbeContext) -> BrowserSession:
@@ -214,13 +230,34 @@ async def _user_agent(browser: Browser) -> str | None:
 
 
 async def _cancel_launch(launch: asyncio.Future[BrowserSession], relay: ResolvingRelay | None) -> None:
-    """End-of-run cleanup, before the driver stops: a launch still under way is given up, the relay closed."""
+    """Give up a launch still under way, and close the relay."""
     if not launch.done():
         launch.cancel()
     with contextlib.suppress(BaseException):
         await launch
     if relay is not None:
         await relay.aclose()
+
+
+async def _end_launch(launch: asyncio.Future[BrowserSession], relay: ResolvingRelay | None) -> None:
+    """End-of-run cleanup, before the driver stops: the launch given up, or its browser ended at once."""
+    await _cancel_launch(launch, relay)
+    if not launch.cancelled() and launch.exception() is None:
+        await launch.result().end_now()
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill process `pid` and every process under it (Chromium's renderers, GPU and network processes)."""
+    import psutil  # only at the end of a run with a browser
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
 
 
 async def _give_up(resources: RunResources, launch: asyncio.Future[BrowserSession]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -81,6 +82,29 @@ async def test_cancelled_run_leaves_no_browser_process(tmp_path: Path, when: str
         await asyncio.gather(task, return_exceptions=True)
         await ctx.resources.aclose()
         assert not _browser_processes()
+
+
+@needs_chromium
+async def test_the_run_ends_its_browser_by_killing_it_and_its_profile_still_goes(tmp_path: Path) -> None:
+    """At the end of a run the browser's processes are killed rather than asked to shut down (nothing in it is
+    worth Chromium's own shutdown); the driver, stopped next, still removes the temporary profile."""
+    def profiles() -> set[Path]:
+        return set(Path(tempfile.gettempdir()).glob("playwright_chromiumdev_profile-*"))
+
+    before = profiles()
+    ctx = context("http://127.0.0.1:9/", tmp_path)
+    async with ctx.resources:
+        session = await get_browser(ctx)
+        assert profiles() - before and [p for p in _browser_processes() if "chrom" in p[1]]
+        await session.end_now()
+        for _ in range(100):  # the driver notices the browser's end
+            if not session.browser.is_connected():
+                break
+            await asyncio.sleep(0.05)
+        assert not session.browser.is_connected()
+        assert not [p for p in _browser_processes() if "chrom" in p[1]]  # gone, the driver still running
+    assert not _browser_processes()
+    assert profiles() == before
 
 
 @needs_chromium
