@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
+import psutil
 import pytest
 import trustme
 
@@ -88,14 +88,14 @@ async def test_cancelled_run_leaves_no_browser_process(tmp_path: Path, when: str
 async def test_the_run_ends_its_browser_by_killing_it_and_its_profile_still_goes(tmp_path: Path) -> None:
     """At the end of a run the browser's processes are killed rather than asked to shut down (nothing in it is
     worth Chromium's own shutdown); the driver, stopped next, still removes the temporary profile."""
-    def profiles() -> set[Path]:
-        return set(Path(tempfile.gettempdir()).glob("playwright_chromiumdev_profile-*"))
-
-    before = profiles()
     ctx = context("http://127.0.0.1:9/", tmp_path)
     async with ctx.resources:
         session = await get_browser(ctx)
-        assert profiles() - before and [p for p in _browser_processes() if "chrom" in p[1]]
+        cdp = await session.browser.new_browser_cdp_session()
+        info = await cdp.send("SystemInfo.getProcessInfo")
+        [pid] = [p["id"] for p in info["processInfo"] if p["type"] == "browser"]
+        [profile] = [Path(a.split("=", 1)[1]) for a in psutil.Process(pid).cmdline() if a.startswith("--user-data-dir=")]
+        assert profile.is_dir()
         await session.end_now()
         for _ in range(100):  # the driver notices the browser's end
             if not session.browser.is_connected():
@@ -104,7 +104,7 @@ async def test_the_run_ends_its_browser_by_killing_it_and_its_profile_still_goes
         assert not session.browser.is_connected()
         assert not [p for p in _browser_processes() if "chrom" in p[1]]  # gone, the driver still running
     assert not _browser_processes()
-    assert profiles() == before
+    assert not profile.exists()
 
 
 @needs_chromium
