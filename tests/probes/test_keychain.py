@@ -24,15 +24,13 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from demo.certs import DemoCA
 from demo.web import Page, WebServer
-from probes.base import ProbeContext, ProbeResult, RunConfig
-from probes.dns.evidence import DnsEvidence
 from probes.net import trust_store
 from probes.net.httpclient import client_for
 from probes.osinfo import root_store
 from probes.osinfo.keychain import KeychainTrust, decided, keychain_trust, settings_trust, trust_list
-from probes.target import Target
 from probes.tls import verifier
 from probes.tls.probe import TlsProbe
+from tests.probes.local_tls import pinned_context, tls_result
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="a shell script stands in for `security`")
 
@@ -215,9 +213,7 @@ async def test_a_root_trusted_in_the_keychain_is_trusted_by_the_probes(
         security.trusts("admin", {der_of(pem): [constraint()]})
     with WebServer({"/login": Page("portal")}, ssl_context=ca.server_context(["localhost"])) as server:
         url = f"https://localhost:{server.port}/login"
-        ctx = ProbeContext(Target.parse(url), RunConfig(timeout=8))
-        ctx.provide(ProbeResult(name="dns", status="pass",
-                                evidence=DnsEvidence(host="localhost", mode="dns_servers", addresses=["127.0.0.1"])))
+        ctx = pinned_context(url)
         result = await TlsProbe().run(ctx)
         async with client_for(ctx) as client:
             try:
@@ -242,10 +238,7 @@ async def test_a_certificate_denied_in_the_keychain_is_distrusted(
     security.trusts("user", {der_of(issuing): [constraint(result=3)]})
     assert root_store.system_store_distrusted() == [der_of(issuing)]
     with WebServer({"/login": Page("portal")}, ssl_context=ca.server_context(["localhost"])) as server:
-        ctx = ProbeContext(Target.parse(f"https://localhost:{server.port}/login"), RunConfig(timeout=8))
-        ctx.provide(ProbeResult(name="dns", status="pass",
-                                evidence=DnsEvidence(host="localhost", mode="dns_servers", addresses=["127.0.0.1"])))
-        result = await TlsProbe().run(ctx)
+        result = await tls_result(f"https://localhost:{server.port}/login")
     assert result.evidence.trusted is False
     assert "tls.untrusted_issuer" in [f.id for f in result.findings]
     assert result.evidence.trust_message.startswith(

@@ -18,13 +18,10 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from demo.certs import DemoCA
 from demo.web import Page, WebServer
-from probes.base import ProbeContext, ProbeResult, RunConfig
-from probes.dns.evidence import DnsEvidence
 from probes.net.trust_store import store_signature
 from probes.osinfo.root_store import SERVER_AUTH, STORE_RECHECK_SECONDS, system_store_distrusted, system_store_roots
-from probes.target import Target
 from probes.tls import verifier
-from probes.tls.probe import TlsProbe
+from tests.probes.local_tls import tls_result
 
 CODE_SIGNING = "1.3.6.1.5.5.7.3.3"
 
@@ -85,10 +82,7 @@ async def test_a_root_only_in_the_windows_store_is_trusted(
     monkeypatch.setattr(ssl, "enum_certificates",
                         lambda name: [(root, "x509_asn", True)] if installed and name == "ROOT" else [], raising=False)
     with WebServer({"/": Page("portal")}, ssl_context=ca.server_context(["localhost"])) as server:
-        ctx = ProbeContext(Target.parse(f"https://localhost:{server.port}/login"), RunConfig(timeout=8))
-        ctx.provide(ProbeResult(name="dns", status="pass",
-                                evidence=DnsEvidence(host="localhost", mode="dns_servers", addresses=["127.0.0.1"])))
-        result = await TlsProbe().run(ctx)
+        result = await tls_result(f"https://localhost:{server.port}/login")
     assert result.evidence.trusted is installed
     assert ("tls.untrusted_issuer" in [f.id for f in result.findings]) is not installed
 
@@ -108,10 +102,7 @@ async def test_a_certificate_in_the_disallowed_store_is_distrusted(
     monkeypatch.setattr(ssl, "enum_certificates", store.__getitem__, raising=False)
     verifier._distrusted.cache_clear()
     with WebServer({"/": Page("portal")}, ssl_context=ca.server_context(["localhost"])) as server:
-        ctx = ProbeContext(Target.parse(f"https://localhost:{server.port}/login"), RunConfig(timeout=8))
-        ctx.provide(ProbeResult(name="dns", status="pass",
-                                evidence=DnsEvidence(host="localhost", mode="dns_servers", addresses=["127.0.0.1"])))
-        result = await TlsProbe().run(ctx)
+        result = await tls_result(f"https://localhost:{server.port}/login")
     verifier._distrusted.cache_clear()
     assert result.evidence.trusted is (blocked is None)
     assert ("tls.untrusted_issuer" in [f.id for f in result.findings]) is (blocked is not None)
