@@ -61,7 +61,7 @@ def headline(cause: Cause, now: datetime) -> str:
     return cause.title
 
 
-# What a check off the path to the login page looks at, for the line saying it did not finish.
+# What a check off the path to the login page looks at, for the line saying it could not check.
 UNFINISHED_WORDS = {
     "clock": "the clock check (a clock minutes off breaks sign-in codes and single sign-on)",
     "sso": "the identity provider check (single sign-on)",
@@ -73,8 +73,10 @@ UNFINISHED_WORDS = {
 
 
 def not_seen(report: Report) -> list[str]:
-    """What an OK run could not check from here, as a few lines: first any check that did not finish in time."""
-    lines = [f"{UNFINISHED_WORDS.get(p.name, f'the {p.name} check')}: it did not finish ({p.reason or p.status})"
+    """What an OK run could not check from here, as a few lines: first any check that could not end (the
+    deadline cut it, a reference did not answer)."""
+    lines = [f"{UNFINISHED_WORDS.get(p.name, f'the {p.name} check')}: could not check "
+             f"({(p.reason or p.status).removeprefix('could not check: ')})"
              for p in report.probes if p.status in ("timeout", "error")]
     lines += NOT_SEEN
     login = next((p for p in report.probes if p.name == "login"), None)

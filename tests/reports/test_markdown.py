@@ -63,13 +63,16 @@ def test_healthy() -> None:
     assert "**Not checked from here:**" in text and "authenticator" in text and "DIAGNOSE\\_USERNAME" in text
 
 
-def test_a_check_that_did_not_finish_is_named_in_an_ok_run() -> None:
+def test_a_check_that_could_not_end_is_named_in_an_ok_run() -> None:
     report = make_report(status="ok")
-    report.probes.append(ProbeResult(name="clock", status="timeout", summary="still running",
-                                     reason="run deadline reached"))
+    report.probes += [
+        ProbeResult(name="clock", status="error", summary="", reason="could not check: no time reference answered"),
+        ProbeResult(name="sso", status="timeout", summary="still running", reason="run deadline reached"),
+    ]
     text = markdown.render(report)
-    assert "- the clock check (a clock minutes off breaks sign-in codes and single sign-on): it did not finish " \
-           "(run deadline reached)" in text
+    assert "- the clock check (a clock minutes off breaks sign-in codes and single sign-on): could not check " \
+           "(no time reference answered)" in text
+    assert "- the identity provider check (single sign-on): could not check (run deadline reached)" in text
 
 
 def test_remote_text_is_not_autolinked() -> None:
