@@ -88,6 +88,18 @@ def test_unknown_fault_on_the_command_line(capsys: pytest.CaptureFixture[str]) -
     assert "\n" not in err
 
 
+def test_a_stray_argument_is_refused_before_the_portal_starts(capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_portal(*args: object) -> None:
+        raise AssertionError("the demo portal started for an invocation that was refused")
+
+    monkeypatch.setattr("demo.portal.DemoPortal.__init__", no_portal)
+    assert main(["demo", "extra", "--skip", "browser,login"]) == 3
+    assert main(["demo", "--no-such-option"]) == 3
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert "unrecognized arguments: extra" in lines[0] and "--no-such-option" in lines[1] and len(lines) == 2
+
+
 def test_config_overrides_drive_the_engine() -> None:
     with DemoPortal("idp-cert-expired") as demo:
         config = RunConfig(**demo.config_overrides(), timeout=10)

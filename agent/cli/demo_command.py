@@ -45,8 +45,11 @@ def main(argv: Sequence[str]) -> int:
         close = difflib.get_close_matches(options.fault, list(FAULTS), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UsageError(f"demo: unknown fault {options.fault!r}{hint} (diagnose demo --list-faults shows them)")
+    from agent.cli.parser import build_parser
     from agent.cli.run import run as diagnose
-    from demo.portal import DemoPortal
+    from demo.portal import PORTAL_HOST, DemoPortal
+
+    build_parser().parse_args([f"https://{PORTAL_HOST}/", *rest])  # a stray argument: refused before the portal starts
 
     with DemoPortal(options.fault) as demo, _environment(demo.environment()):
         fault = demo.fault
