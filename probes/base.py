@@ -11,9 +11,9 @@ and a reason, which keeps "could not check" apart from "found a problem".
 # No `from __future__ import annotations`: pydantic reads real annotations, not strings it must compile.
 
 __all__ = [
-    "LEFT_OUT", "NOT_APPLICABLE", "CertificateValidity", "Credentials", "Evidence", "Finding", "NoEvidence", "Probe",
-    "ProbeContext", "ProbeResult", "ProbeStatus", "RunConfig", "Severity", "Stopwatch", "UndeclaredRead",
-    "enter_probe", "status_from",
+    "LEFT_OUT", "MIN_SILENCE_SECONDS", "NOT_APPLICABLE", "CertificateValidity", "Credentials", "Evidence", "Finding",
+    "NoEvidence", "Probe", "ProbeContext", "ProbeResult", "ProbeStatus", "RunConfig", "Severity", "Stopwatch",
+    "UndeclaredRead", "enter_probe", "status_from",
 ]
 
 import asyncio
@@ -83,6 +83,9 @@ class RunConfig(BaseModel):
 
 
 ANSWER_SHARE = 0.25  # of --timeout: the longest wait for a silent server (see ProbeContext.answer_wait)
+# The shortest silence that names a server silent or hung. A wait the run's deadline cut below this is a check
+# not made: a far server's first answer, or a cold resolver's, can take some hundred milliseconds.
+MIN_SILENCE_SECONDS = 0.5
 
 _budget_end: contextvars.ContextVar[float | None] = contextvars.ContextVar("probe_budget_end", default=None)
 

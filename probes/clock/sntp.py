@@ -16,6 +16,8 @@ import time
 
 from pydantic import BaseModel
 
+from probes.text.durations import seconds
+
 NTP_EPOCH_OFFSET = 2_208_988_800  # seconds from 1900-01-01 (NTP era 0) to 1970-01-01
 _PACKET = struct.Struct("!BBbb4s4s4s8s8s8s8s")  # the 48-byte header without extensions
 _CLIENT_FIRST_BYTE = (0 << 6) | (4 << 3) | 3  # LI 0, version 4, mode 3 (client)
@@ -83,7 +85,7 @@ async def query(host: str, port: int = 123, timeout: float = 1.5, address: str |
             transport.sendto(_PACKET.pack(_CLIENT_FIRST_BYTE, 0, 0, 0, *zeros, nonce))
             data, t4 = await exchange.reply
     except TimeoutError:
-        return NtpAnswer(server=label, error=f"no answer within {timeout:g} s")
+        return NtpAnswer(server=label, error=f"no answer within {seconds(timeout)} s")
     except OSError as exc:
         return NtpAnswer(server=label, error=f"{type(exc).__name__}: {exc.strerror or exc}")
     finally:

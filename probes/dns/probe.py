@@ -17,11 +17,12 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from probes.base import ProbeContext, ProbeResult
+from probes.base import MIN_SILENCE_SECONDS, ProbeContext, ProbeResult
 from probes.dns import hosts_file, rules
 from probes.dns.evidence import DnsEvidence, SystemAnswer
 from probes.evidence import Finding, Stopwatch, status_from
 from probes.net.resolvers import ask, system_resolvers
+from probes.text.durations import seconds
 
 SystemLookup = Callable[[str, int], Awaitable[list[str]]]
 
@@ -32,9 +33,6 @@ async def getaddrinfo_addresses(host: str, port: int) -> list[str]:
     return _unique(str(info[4][0]) for info in infos)
 
 
-# A resolver is called silent only after this long (or `lifetime`, when shorter): a cold cache's recursion can
-# take some hundred ms. A deadline that leaves less makes the probe's silence a check not made.
-MIN_SILENCE_SECONDS = 0.5
 _SYSTEM_EXTRA = 0.5  # seconds more for the system's lookup than for one resolver: it may try several in turn
 _KEEP_SECONDS = 0.25  # of the probe's budget: the resolver library and a busy event loop overshoot a wait
 
@@ -77,8 +75,8 @@ class DnsProbe:
         if wait < min(MIN_SILENCE_SECONDS, self.lifetime) and any(f.id == "dns.timeout" for f in findings):
             return ProbeResult(
                 name=self.name, status="timeout", duration_ms=ms, evidence=evidence,
-                summary=f"no answer within {wait:.2g} s: too short a wait to call the resolver silent",
-                reason=f"the run's deadline left {wait:.2g} s to wait for DNS (raise --timeout)",
+                summary=f"no answer within {seconds(wait)} s: too short a wait to call the resolver silent",
+                reason=f"the run's deadline left {seconds(wait)} s to wait for DNS (raise --timeout)",
             )
         return ProbeResult(
             name=self.name,
@@ -153,7 +151,7 @@ class DnsProbe:
             async with asyncio.timeout(limit):
                 addresses = await self.system_lookup(host, port)
         except TimeoutError:
-            return SystemAnswer(outcome="timeout", error=f"no answer within {limit:.2g} s", ms=watch.ms()), None
+            return SystemAnswer(outcome="timeout", error=f"no answer within {seconds(limit)} s", ms=watch.ms()), None
         except OSError as exc:
             return SystemAnswer(outcome="error", error=str(exc), ms=watch.ms()), exc
         return SystemAnswer(outcome="answer", addresses=addresses, ms=watch.ms()), None

@@ -11,6 +11,7 @@ import socket
 
 from probes.evidence import Finding
 from probes.net.resolvers import Outcome, ServerAnswer
+from probes.text.durations import seconds
 
 # The failure that names the finding when sources fail differently, most telling first.
 _PRIORITY: tuple[Outcome, ...] = ("nxdomain", "no_answer", "servfail", "refused", "timeout", "error")
@@ -49,7 +50,7 @@ def failure_from_gaierror(host: str, exc: BaseException | None, lifetime: float)
         code = getattr(exc, "errno", None)
         outcome = _GAI_OUTCOME.get(code, "servfail") if isinstance(code, int) else "servfail"
     finding = failure(host, "system", outcome, lifetime)
-    finding.evidence = [f"system lookup: {exc}" if exc else f"system lookup: no answer within {lifetime:.2g} s"]
+    finding.evidence = [f"system lookup: {exc}" if exc else f"system lookup: no answer within {seconds(lifetime)} s"]
     return finding
 
 
@@ -60,7 +61,7 @@ def failure(host: str, server: str, outcome: Outcome, lifetime: float) -> Findin
         "no_answer": f"{host} exists but {who} has no address (A/AAAA) record for it",
         "servfail": f"{who} failed to resolve {host} (SERVFAIL)",
         "refused": f"{who} refused to resolve {host} (REFUSED)",
-        "timeout": f"{who} did not answer for {host} within {lifetime:.2g} s",
+        "timeout": f"{who} did not answer for {host} within {seconds(lifetime)} s",
         "error": f"{who} could not resolve {host}",
     }[outcome]
     return Finding(

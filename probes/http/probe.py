@@ -25,6 +25,7 @@ from probes.http.evidence import Hop, HttpEvidence
 from probes.http.rules import bad_answer, classify, no_answer
 from probes.net.httpclient import DEFAULT_TIMEOUT, client_for, describe_error, tls_error
 from probes.net.proxy_settings import redact
+from probes.text.durations import seconds
 from probes.text.maintenance import find_maintenance, with_windows
 from probes.text.page_text import read_page
 
@@ -149,7 +150,7 @@ class HttpProbe:
             async with asyncio.timeout(2 * wait):
                 response = await client.send(client.build_request("GET", url), stream=True)
         except TimeoutError:
-            hop.ms, hop.error = watch.ms(), f"no complete answer within {2 * wait:g} s"
+            hop.ms, hop.error = watch.ms(), f"no complete answer within {seconds(2 * wait)} s"
             raise _Silent(partial=True) from None
         except Exception as exc:
             hop.ms, hop.error = watch.ms(), describe_error(exc)
@@ -170,7 +171,7 @@ class HttpProbe:
                     async with asyncio.timeout(wait):
                         body = await self._read_body(response, evidence)
                 except TimeoutError:
-                    hop.error = f"the page did not finish arriving within {wait:g} s"
+                    hop.error = f"the page did not finish arriving within {seconds(wait)} s"
                     raise _Silent(partial=True) from None
             return _Answer(
                 url=url, status=response.status_code, reason=response.reason_phrase,

@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import httpx
 
+from probes.text import durations
+
 DEFAULT_MAX_BYTES = 1_000_000
 
 
@@ -93,4 +95,4 @@ async def get_capped(
     except zlib.error as exc:
         raise httpx.DecodingError(f"{url}: the compressed body is corrupt ({exc})") from None
     except TimeoutError:
-        raise BodyTooSlow(f"{url}: no complete answer within {seconds:g} s") from None
+        raise BodyTooSlow(f"{url}: no complete answer within {durations.seconds(seconds)} s") from None

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from probes.evidence import Stopwatch
 from probes.net.address import is_ip
 from probes.net.resolvers import ask, server_label
+from probes.text.durations import seconds
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext
@@ -55,7 +56,7 @@ async def lookup(ctx: "ProbeContext", host: str, port: int = 443, timeout: float
         infos = await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout)
     except TimeoutError:
         return HostLookup(host=host, via="system", outcome="timeout", ms=watch.ms(),
-                          error=f"no answer within {timeout:g} s")
+                          error=f"no answer within {seconds(timeout)} s")
     except OSError as exc:
         outcome = "nxdomain" if isinstance(exc, socket.gaierror) and exc.errno == socket.EAI_NONAME else "error"
         return HostLookup(host=host, via="system", outcome=outcome, ms=watch.ms(), error=exc.strerror or str(exc))

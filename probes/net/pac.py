@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from probes.net.capped import get_capped
+from probes.text import durations
 
 MAX_PAC_BYTES = 1_000_000
 EVAL_SECONDS = 1.0
@@ -137,7 +138,7 @@ class PacScript:
             if not line:
                 self.hung = True
                 _kill(self._process)
-                raise PacError(f"{what} did not finish within {seconds:g} s", "invalid")
+                raise PacError(f"{what} did not finish within {durations.seconds(seconds)} s", "invalid")
         reply = json.loads(line)
         if "error" in reply:
             raise PacError(str(reply["error"]), "invalid")

@@ -20,6 +20,7 @@ import dns.resolver
 from pydantic import BaseModel, Field
 
 from probes.evidence import Stopwatch
+from probes.text.durations import seconds
 
 Outcome = Literal["answer", "nxdomain", "no_answer", "servfail", "refused", "timeout", "error"]
 
@@ -100,7 +101,7 @@ async def _query(server: tuple[str, int], host: str, rdtype: str, lifetime: floa
         outcome, error = _failure(exc)
         return DnsQuery(rdtype=rdtype, outcome=outcome, ms=watch.ms(), error=error)
     except dns.exception.Timeout:
-        silence = f"no reply within {lifetime:.2g} s"
+        silence = f"no reply within {seconds(lifetime)} s"
         return DnsQuery(rdtype=rdtype, outcome="timeout", ms=watch.ms(), error=silence)
     except dns.exception.DNSException as exc:
         return DnsQuery(rdtype=rdtype, outcome="error", ms=watch.ms(), error=f"{type(exc).__name__}: {exc}")

@@ -17,6 +17,7 @@ import psutil
 from pydantic import BaseModel
 
 from probes.evidence import Stopwatch
+from probes.text.durations import seconds
 
 ConnectOutcome = Literal["connected", "refused", "timeout", "no_route", "error"]
 
@@ -77,7 +78,7 @@ async def connect(address: str, port: int, timeout: float) -> ConnectAttempt:
         )
     except OSError as exc:
         outcome, name = classify(exc)
-        text = f"no connection within {timeout:g} s" if isinstance(exc, TimeoutError) else str(exc)
+        text = f"no connection within {seconds(timeout)} s" if isinstance(exc, TimeoutError) else str(exc)
         source = source_address(family, sockaddr)
         return ConnectAttempt(
             address=address, port=port, outcome=outcome, ms=watch.ms(), errno=name, error=text,

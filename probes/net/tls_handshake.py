@@ -25,6 +25,7 @@ from weakref import WeakKeyDictionary
 
 from probes.evidence import Stopwatch
 from probes.net.trust_store import trusting
+from probes.text.durations import seconds
 
 ALPN = ["h2", "http/1.1"]
 FailureKind = Literal["verify", "tls", "reset", "timeout"]
@@ -141,7 +142,7 @@ async def handshake(
         result.failure, result.error = "tls", _text(exc)
         result.client_certificate_refused = result.certificate_requested
     except TimeoutError:
-        result.failure, result.error = "timeout", f"no handshake within {timeout:g} s"
+        result.failure, result.error = "timeout", f"no handshake within {seconds(timeout)} s"
     except (OSError, EOFError) as exc:
         result.failure, result.error = "reset", _text(exc) or type(exc).__name__
     finally:

@@ -17,6 +17,7 @@ from probes.evidence import Finding, Stopwatch
 from probes.net.httpclient import client_for
 from probes.net.proxy_settings import redact
 from probes.network.evidence import CaptiveCheck, CaptiveOutcome
+from probes.text.durations import seconds
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext
@@ -39,7 +40,7 @@ async def check(ctx: ProbeContext, url: str, timeout: float) -> CaptiveCheck:
                     break
     except TimeoutError:
         return CaptiveCheck(url=url, outcome="unreachable", proxy=proxy, ms=watch.ms(),
-                            error=f"no answer within {timeout:g} s")
+                            error=f"no answer within {seconds(timeout)} s")
     except httpx.HTTPError as exc:
         error = redact(f"{type(exc).__name__}: {exc}") if str(exc) else type(exc).__name__
         return CaptiveCheck(url=url, outcome="unreachable", proxy=proxy, ms=watch.ms(), error=error)

@@ -20,6 +20,7 @@ from probes.net.socks import SocksError, socks5_connect
 from probes.net.tunnel import proxy_endpoint, proxy_request
 from probes.proxy.evidence import ProxyPath
 from probes.target import Target
+from probes.text.durations import seconds
 
 _HEAD_LIMIT = 64 * 1024
 _BODY_PEEK = 4096
@@ -48,7 +49,7 @@ async def check_proxy_path(
                 server_hostname=host if scheme == "https" else None,
             )
     except TimeoutError:
-        outcome.error = f"no connection within {connect_timeout:g} s"
+        outcome.error = f"no connection within {seconds(connect_timeout)} s"
         return outcome
     except OSError as exc:
         outcome.error = _describe(exc)
@@ -66,7 +67,7 @@ async def check_proxy_path(
             async with asyncio.timeout(answer_timeout):
                 head = await reader.readuntil(b"\r\n\r\n")
         except TimeoutError:
-            outcome.error = f"no answer within {answer_timeout:g} s"
+            outcome.error = f"no answer within {seconds(answer_timeout)} s"
             return outcome
         except asyncio.IncompleteReadError as exc:
             outcome.error = "closed the connection without answering" if not exc.partial.strip() else (
@@ -113,7 +114,7 @@ async def _socks_path(
                                  unquote(parts.username) if parts.username is not None else None,
                                  unquote(parts.password or ""))
     except TimeoutError:
-        outcome.error = f"no answer within {answer_timeout:g} s"
+        outcome.error = f"no answer within {seconds(answer_timeout)} s"
         return outcome
     except SocksError as exc:
         outcome.answer_ms, outcome.status_line = sent.ms(), f"SOCKS5: {exc}"

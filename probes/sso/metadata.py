@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 import httpx
 from cryptography import x509
 
+from probes.base import MIN_SILENCE_SECONDS
 from probes.net.capped import get_capped
 from probes.sso.evidence import OidcDiscovery, SamlMetadata, SigningCertificate
+from probes.text import durations
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext
@@ -27,9 +29,6 @@ _MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 _DS = "{http://www.w3.org/2000/09/xmldsig#}"
 MAX_BODY = 1_000_000
 FETCH_SECONDS = 8.0
-# Less than this left before the run's deadline, a document is not asked for: its silence would say nothing
-# of the identity provider, only of the deadline.
-MIN_FETCH_SECONDS = 0.5
 
 
 class OutOfTime(Exception):
@@ -49,11 +48,12 @@ async def fetch(ctx: ProbeContext, client: httpx.AsyncClient, url: str) -> bytes
 
     At most `MAX_BODY` decoded bytes are read, within the probe's time left: metadata is
     small, and a compressed bomb (1 MB of gzip is 2 GB of XML) must cost nothing. Raises OutOfTime
-    rather than ask with less than `MIN_FETCH_SECONDS` left.
+    rather than ask with less than `MIN_SILENCE_SECONDS` left: a silence then would say nothing of the
+    identity provider, only of the deadline.
     """
     seconds = ctx.time_left(FETCH_SECONDS, keep=0.2)
-    if seconds < MIN_FETCH_SECONDS:
-        raise OutOfTime(f"{url}: not fetched, the run's deadline left {seconds:.2g} s")
+    if seconds < MIN_SILENCE_SECONDS:
+        raise OutOfTime(f"{url}: not fetched, the run's deadline left {durations.seconds(seconds)} s")
     try:
         got = await get_capped(client, url, max_bytes=MAX_BODY, seconds=seconds)
     except httpx.HTTPError as exc:

@@ -22,11 +22,12 @@ from typing import ClassVar
 
 import certifi
 
-from probes.base import ProbeContext, ProbeResult
+from probes.base import MIN_SILENCE_SECONDS, ProbeContext, ProbeResult
 from probes.evidence import NOT_APPLICABLE, Stopwatch, status_from
 from probes.net.proxy_settings import redact
 from probes.net.tls_handshake import browser_context, handshake, lenient_context
 from probes.net.tunnel import TunnelError, open_tunnel
+from probes.text.durations import seconds
 from probes.tls.chain import CertificateInfo, read_certificate, read_chain
 from probes.tls.evidence import TlsEvidence
 from probes.tls.judging import judge_chain
@@ -87,6 +88,10 @@ class TlsProbe:
                 return self._skip(f"the proxy {ev.proxy} could not be reached: {_why(exc)}", ev)
             return ProbeResult(name=self.name, status="error", evidence=ev,
                                reason=f"no TCP connection to port {target.port}: {_why(exc)}")
+        if ev.failure == "timeout" and step < MIN_SILENCE_SECONDS:  # the deadline, not the server, cut it short
+            return ProbeResult(name=self.name, status="timeout", evidence=ev, reason="run deadline reached",
+                               summary=f"not checked: no TLS answer within {seconds(step)} s, too short a wait to "
+                                       "call the server hung")
         if proxy:
             await _look_direct(ev, _Direct(addresses, target.port, min(step, 3.0)), step)
         expected = list(ctx.config.profile.expected_tls_issuers) if ctx.config.profile else []
@@ -170,7 +175,7 @@ async def _handshake_and_judge(ev: TlsEvidence, opener: Opener, ctx: ProbeContex
         ev.handshake_error = main.error
     chain = main.chain
     if main.failure == "timeout":  # connected, then silence: asking again would only wait as long again
-        ev.failure, ev.handshake_error = main.failure, f"connected, but no TLS answer within {step:g} s"
+        ev.failure, ev.handshake_error = main.failure, f"connected, but no TLS answer within {seconds(step)} s"
     elif main.failure is not None:
         ev.failure, ev.handshake_error = main.failure, main.error
         lenient = await handshake(*await opener(), lenient_context(), host, step)

@@ -20,6 +20,7 @@ from OpenSSL import SSL
 from probes.net.address import is_ip
 from probes.net.tls_handshake import BROWSER_CIPHERS
 from probes.net.tunnel import TunnelError
+from probes.text.durations import seconds
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 _CHUNK = 65536
@@ -92,7 +93,7 @@ async def ask(opener: Callable[[], Awaitable[Streams]], host: str, timeout: floa
             reader, writer = await opener()
             await _drive(conn, reader, writer)
     except TimeoutError:
-        return Staple(None, f"stapled OCSP: no handshake within {timeout:g} s", answered=False)
+        return Staple(None, f"stapled OCSP: no handshake within {seconds(timeout)} s", answered=False)
     except (OSError, EOFError, SSL.Error, TunnelError) as exc:
         return Staple(None, f"stapled OCSP: the handshake asking for it failed ({_why(exc)})", answered=False)
     finally:

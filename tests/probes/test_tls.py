@@ -14,7 +14,7 @@ import pytest
 from demo.certs import WRONG_HOST, DemoCA
 from demo.proxy_server import ProxyServer
 from demo.web import Page, WebServer
-from probes.base import ProbeContext, ProbeResult, RunConfig
+from probes.base import ProbeContext, ProbeResult, RunConfig, enter_probe
 from probes.dns.evidence import DnsEvidence
 from probes.evidence import NOT_APPLICABLE, Finding
 from probes.net.proxy_settings import ProxySettings
@@ -185,6 +185,22 @@ async def test_connection_reset_during_handshake(bundle) -> None:
         result = await run(context(server.sockets[0].getsockname()[1], bundle))
     assert ids(result) == ["tls.handshake_failure"]
     assert result.findings[0].data["failure"] == "reset"
+
+
+@pytest.mark.parametrize(("deadline", "status", "found"), [(1.2, "fail", ["tls.handshake_failure"]),
+                                                          (0.3, "timeout", [])])
+async def test_a_silence_the_deadline_cut_short_is_not_a_hung_server(bundle, deadline, status, found) -> None:
+    """A server that takes the connection and says nothing is hung when the wait was worth something; a wait the
+    run's deadline cut below half a second is a check not made (a far server's first answer can take that)."""
+    async def say_nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+
+    server = await asyncio.start_server(say_nothing, "127.0.0.1", 0)
+    async with server:
+        probe = TlsProbe()
+        enter_probe(probe, asyncio.get_running_loop().time() + deadline)  # as the runner does
+        result = await probe.run(context(server.sockets[0].getsockname()[1], bundle))
+    assert (result.status, ids(result)) == (status, found), result
 
 
 async def test_refused_port_is_an_error_not_a_finding(bundle) -> None:
