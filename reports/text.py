@@ -20,7 +20,7 @@ from reports import timefmt
 from reports.models import Report
 from reports.sanitize import clean
 from reports.text_details import render_details
-from reports.words import STATUS_WORDS, headline, not_seen, who
+from reports.words import headline, not_seen, status_meaning, who
 
 STATUS_STYLE = {
     "ok": "bold green", "warning": "bold yellow", "critical": "bold red", "unknown": "bold magenta",
@@ -61,7 +61,7 @@ def answer(report: Report, note: str | None = None) -> list[Text | Table]:
     if roots:
         head.append(clean(headline(roots[0], now)), style="bold")
     else:
-        head.append(STATUS_WORDS[report.status].split(": ", 1)[1])
+        head.append(status_meaning(report.status))
     lines.append(head)
     checked = f"{report.target.url or report.target.input}, {timefmt.when(report.started_at)}"
     lines.append(Text(f"Checked {checked}", style="dim"))

@@ -10,13 +10,13 @@ from __future__ import annotations
 from reports import timefmt
 from reports.models import Report
 from reports.sanitize import clean
-from reports.words import STATUS_WORDS, headline, label, who
+from reports.words import headline, label, status_meaning, who
 
 
 def subject(report: Report) -> str:
     """`Login to portal.example.com fails: The portal's certificate expired on … (run 2026…)`."""
     roots = [c for c in report.causes if c.explained_by is None]
-    what = clean(headline(roots[0], report.finished_at)) if roots else STATUS_WORDS[report.status].split(": ", 1)[1]
+    what = clean(headline(roots[0], report.finished_at)) if roots else status_meaning(report.status)
     host = report.target.host or report.target.input
     run = f", run {report.run_id}" if report.run_id else ""
     return f"Login to {host}: {what} ({report.status.upper()}{run})"

@@ -39,6 +39,11 @@ NOT_SEEN: Final[list[str]] = [
 TRY_ACCOUNT: Final = "Run again with credentials (DIAGNOSE_USERNAME, DIAGNOSE_PASSWORD) to test the account."
 
 
+def status_meaning(status: str) -> str:
+    """What a status means, without the status word: "nothing found that blocks logging in"."""
+    return STATUS_WORDS[status].split(": ", 1)[1]
+
+
 def who(owner: str | None) -> str:
     """Who must act, in words: `the portal's support`."""
     return OWNER_WORDS.get(owner or "", "not known (a report from an older version)")
