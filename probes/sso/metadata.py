@@ -31,16 +31,19 @@ MAX_BODY = 1_000_000
 FETCH_SECONDS = 8.0
 
 
-class OutOfTime(Exception):
-    """The run's deadline left too little time to fetch a document: could not check, not a finding."""
-
-
 class FetchFailed(Exception):
     """A metadata document could not be fetched or read; the message says how, in one line."""
 
     def __init__(self, message: str, server_side: bool) -> None:
         super().__init__(message)
         self.server_side = server_side  # True: the IdP failed (5xx, no answer); False: a wrong URL or bad document
+
+
+class OutOfTime(FetchFailed):
+    """The run's deadline left too little time to fetch a document: could not check, not a finding."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, server_side=False)
 
 
 async def fetch(ctx: ProbeContext, client: httpx.AsyncClient, url: str) -> bytes:

@@ -184,13 +184,9 @@ async def _published_keys(
         if saml_url and _host_key(saml_url) not in down:
             try:
                 evidence.saml = read_saml(saml_url, await fetch(ctx, client, saml_url))
-            except OutOfTime as exc:
-                evidence.saml = SamlMetadata(url=saml_url, error=str(exc))
-                unread.append(str(exc))
             except FetchFailed as exc:
                 evidence.saml = SamlMetadata(url=saml_url, error=str(exc))
-                if exc.server_side:
-                    findings.append(_document_unreachable("SAML metadata", str(exc)))
+                _failed(exc, "SAML metadata", findings, unread)
             else:
                 expired = _expired(evidence.saml, ctx)
                 if expired is not None:
@@ -198,14 +194,18 @@ async def _published_keys(
         if oidc_url and _host_key(oidc_url) not in down:
             try:
                 evidence.oidc = await read_oidc(ctx, client, oidc_url)
-            except OutOfTime as exc:
-                evidence.oidc = OidcDiscovery(url=oidc_url, error=str(exc))
-                unread.append(str(exc))
             except FetchFailed as exc:
                 evidence.oidc = OidcDiscovery(url=oidc_url, error=str(exc))
-                if exc.server_side:
-                    findings.append(_document_unreachable("OpenID Connect discovery", str(exc)))
+                _failed(exc, "OpenID Connect discovery", findings, unread)
     return findings, unread
+
+
+def _failed(exc: FetchFailed, what: str, findings: list[Finding], unread: list[str]) -> None:
+    """A document not read: left unread by the deadline, a finding when the IdP failed, else only evidence."""
+    if isinstance(exc, OutOfTime):
+        unread.append(str(exc))
+    elif exc.server_side:
+        findings.append(_document_unreachable(what, str(exc)))
 
 
 def _host_key(url: str) -> tuple[str, int]:
