@@ -21,7 +21,7 @@ from probes.tls import aia, revocation
 from probes.tls.chain import read_certificate
 from probes.tls.lifetime import anchor_store
 from probes.tls.revocation import Stapler
-from probes.tls.verifier import PathVerdict, distrusted, moment_for, names_host, trust_anchors, verify_path
+from probes.tls.verifier import PathVerdict, moment_for, names_host, trust, verify_path
 
 if TYPE_CHECKING:
     from probes.base import ProbeContext
@@ -38,7 +38,7 @@ async def judge_chain(ev: TlsEvidence, ders: list[bytes], ctx: ProbeContext, wai
     """
     sent = [x509.load_der_x509_certificate(der) for der in ders]
     leaf = sent[0]
-    anchors, refused = trust_anchors(ctx.config.ca_bundle), distrusted(ctx.config.ca_bundle)
+    anchors, refused = trust(ctx.config.ca_bundle)
     at = moment_for(sent, ctx.now())
     verdict = verify_path(leaf, sent[1:], anchors, at, refused)
     if not verdict.trusted and ev.certificates[0].ca_issuers:

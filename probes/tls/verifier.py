@@ -56,11 +56,12 @@ def trust_anchors(ca_bundle: Path | None) -> tuple[x509.Certificate, ...]:
     return _anchors(ca_bundle, store_signature(ca_bundle))
 
 
-def distrusted(ca_bundle: Path | None) -> frozenset[bytes]:
-    """The SHA-256 fingerprints of the certificates the system distrusts (Windows' Disallowed store, a Mac's
-    "Deny" trust settings), which no trusted path may go through; none with `--ca-bundle`, which says the
-    trust whole."""
-    return _distrusted(ca_bundle, store_signature(ca_bundle))
+def trust(ca_bundle: Path | None) -> tuple[tuple[x509.Certificate, ...], frozenset[bytes]]:
+    """`trust_anchors`, and the SHA-256 fingerprints of the certificates the system distrusts (Windows'
+    Disallowed store, a Mac's "Deny" trust settings), which no trusted path may go through; none with
+    `--ca-bundle`, which says the trust whole. Both from one reading of the store's signature."""
+    signature = store_signature(ca_bundle)
+    return _anchors(ca_bundle, signature), _distrusted(ca_bundle, signature)
 
 
 @lru_cache(maxsize=4)
@@ -105,7 +106,7 @@ def verify_path(
         verified = verifier.verify(leaf, sent)
     except v.VerificationError as exc:
         return PathVerdict(False, _plain(str(exc)))
-    for cert in verified.chain:
+    for cert in verified.chain if refused else []:
         if cert.fingerprint(SHA256()) in refused:
             return PathVerdict(False, f"the workstation's certificate store distrusts {cert.subject.rfc4514_string()}")
     return PathVerdict(True, path=list(verified.chain))
