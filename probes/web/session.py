@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import sys
+import tempfile
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -33,13 +36,15 @@ from probes.web.relay import ResolvingRelay
 from probes.web.trust import CERTUTIL_WAIT, FIX, TrustUnavailable, browser_env, bundle_home
 
 if TYPE_CHECKING:
+    import psutil
     from playwright.async_api import Browser, BrowserContext, Playwright
 
     from probes.base import ProbeContext
     from probes.resources import RunResources
 
 LAUNCH_TIMEOUT = 15.0
-END_TIMEOUT = 0.5  # for the browser to name its process at the end of a run; past it, the driver closes it
+END_TIMEOUT = 0.5  # for the browser to name its process at the end of a run (past it, the driver closes it), and die
+PROFILE_PREFIX = "playwright_chromiumdev_profile-"  # Playwright's throwaway --user-data-dir, in the temporary folder
 VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -247,17 +252,44 @@ async def _end_launch(launch: asyncio.Future[BrowserSession], relay: ResolvingRe
 
 
 def _kill_tree(pid: int) -> None:
-    """Kill process `pid` and every process under it (Chromium's renderers, GPU and network processes)."""
+    """Kill process `pid` and every process under it (Chromium's renderers, GPU and network processes), then
+    remove its throwaway profile: the driver removes it too, but a driver that exits soon after (a loaded
+    machine) can leave it half removed in the temporary folder."""
     import psutil  # only at the end of a run with a browser
 
     try:
         root = psutil.Process(pid)
         processes = [root, *root.children(recursive=True)]
+        profile = _throwaway_profile(root.cmdline())
     except psutil.Error:
         return
     for process in processes:
         with contextlib.suppress(psutil.Error):
             process.kill()
+    deadline = time.monotonic() + END_TIMEOUT
+    while time.monotonic() < deadline and any(_alive(p) for p in processes):  # nothing writes into it meanwhile
+        time.sleep(0.01)
+    while profile is not None and profile.exists() and time.monotonic() < deadline + END_TIMEOUT:
+        shutil.rmtree(profile, ignore_errors=True)  # again while the driver, removing it at once, holds a part
+        time.sleep(0.01)
+
+
+def _alive(process: psutil.Process) -> bool:
+    """Still running: a killed process its parent has not reaped yet (a zombie) writes nothing more."""
+    import psutil
+
+    try:
+        return bool(process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
+
+
+def _throwaway_profile(arguments: Sequence[str]) -> Path | None:
+    """The `--user-data-dir` Playwright made for this launch in the temporary folder; None for any other."""
+    folder = next((Path(a.split("=", 1)[1]) for a in arguments if a.startswith("--user-data-dir=")), None)
+    if folder is None or folder.parent != Path(tempfile.gettempdir()) or not folder.name.startswith(PROFILE_PREFIX):
+        return None
+    return folder
 
 
 async def _give_up(resources: RunResources, launch: asyncio.Future[BrowserSession]) -> None:
