@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from probes.resources import RunResources
 
 LAUNCH_TIMEOUT = 15.0
-END_TIMEOUT = 0.5  # for the browser to name its process at the end of a run (past it, the driver closes it), and die
+END_TIMEOUT = 0.5  # for the killed browser's processes to die, and again to remove its profile
+DEATH_POLL = 0.002  # seconds between looks: a killed process is gone within a millisecond or two
 PROFILE_PREFIX = "playwright_chromiumdev_profile-"  # Playwright's throwaway --user-data-dir, in the temporary folder
 VIEWPORT = {"width": 1280, "height": 900}
 
@@ -56,6 +57,7 @@ class BrowserSession:
     browser: Browser
     info: BrowserInfo
     user_agent: str | None = None
+    process: NamedProcess | None = None  # None: the driver's stop closes the browser
 
     async def new_context(self, ctx: ProbeContext, har_path: Path | None = None) -> BrowserContext:
         """A fresh context routed like the workstation, recording a HAR (no bodies) when asked."""
@@ -75,15 +77,18 @@ class BrowserSession:
         """Kill the browser's processes, rather than close it: at the end of a run it holds nothing worth a
         graceful shutdown (its contexts closed, writing the HAR; the screenshot is on disk), which takes
         Chromium some 60 ms and its CPU. The driver, stopped next, sees it gone and removes its temporary
-        profile. Its process is the one Chromium itself names as the browser's."""
-        try:
-            cdp = await asyncio.wait_for(self.browser.new_browser_cdp_session(), END_TIMEOUT)
-            processes = await asyncio.wait_for(cdp.send("SystemInfo.getProcessInfo"), END_TIMEOUT)
-        except Exception:  # noqa: BLE001 - a browser that cannot say is closed by the driver's stop, as before
-            return
-        pid = next((p.get("id") for p in processes.get("processInfo", []) if p.get("type") == "browser"), None)
-        if isinstance(pid, int):
-            await asyncio.to_thread(_kill_tree, pid)
+        profile. Its process is the one Chromium named as the browser's at launch."""
+        if self.process is not None:
+            await asyncio.to_thread(_kill_tree, self.process)
+
+
+@dataclass(frozen=True)
+class NamedProcess:
+    """The browser's own process, as Chromium named it at launch, and when: a process that took the same id
+    since (the browser crashed long before the end) started later, and is not killed."""
+
+    pid: int
+    named_at: float  # time.time()
 
 
 @dataclass(frozen=True)
@@ -219,19 +224,21 @@ async def _launch(
             info.with_version(version),
         ) from None
     session = BrowserSession(playwright, browser, info.with_version(browser.version))
-    session.user_agent = await _user_agent(browser)
+    session.user_agent, session.process = await _browser_facts(browser)
     return session
 
 
-async def _user_agent(browser: Browser) -> str | None:
-    """The browser's user agent as a workstation's would send it: without the 'Headless' marker."""
+async def _browser_facts(browser: Browser) -> tuple[str | None, NamedProcess | None]:
+    """The browser's user agent as a workstation's would send it (without the 'Headless' marker), and its
+    own process: asked together now, so ending the run needs no round trip to the browser."""
     try:
         cdp = await browser.new_browser_cdp_session()  # left open: it closes with the browser, one round trip less
-        version = await cdp.send("Browser.getVersion")
-    except Exception:  # noqa: BLE001 - the default user agent is a fallback, not a failure
-        return None
-    agent = str(version.get("userAgent") or "")
-    return agent.replace("HeadlessChrome/", "Chrome/") or None
+        version, processes = await asyncio.gather(cdp.send("Browser.getVersion"), cdp.send("SystemInfo.getProcessInfo"))
+    except Exception:  # noqa: BLE001 - the default user agent is a fallback, and the driver's stop can end the browser
+        return None, None
+    agent = str(version.get("userAgent") or "").replace("HeadlessChrome/", "Chrome/") or None
+    pid = next((p.get("id") for p in processes.get("processInfo", []) if p.get("type") == "browser"), None)
+    return agent, NamedProcess(pid, time.time()) if isinstance(pid, int) else None
 
 
 async def _cancel_launch(launch: asyncio.Future[BrowserSession], relay: ResolvingRelay | None) -> None:
@@ -251,14 +258,16 @@ async def _end_launch(launch: asyncio.Future[BrowserSession], relay: ResolvingRe
         await launch.result().end_now()
 
 
-def _kill_tree(pid: int) -> None:
+def _kill_tree(named: NamedProcess) -> None:
     """Kill process `pid` and every process under it (Chromium's renderers, GPU and network processes), then
     remove its throwaway profile: the driver removes it too, but a driver that exits soon after (a loaded
     machine) can leave it half removed in the temporary folder."""
     import psutil  # only at the end of a run with a browser
 
     try:
-        root = psutil.Process(pid)
+        root = psutil.Process(named.pid)
+        if root.create_time() > named.named_at:
+            return
         processes = [root, *root.children(recursive=True)]
         profile = _throwaway_profile(root.cmdline())
     except psutil.Error:
@@ -268,10 +277,12 @@ def _kill_tree(pid: int) -> None:
             process.kill()
     deadline = time.monotonic() + END_TIMEOUT
     while time.monotonic() < deadline and any(_alive(p) for p in processes):  # nothing writes into it meanwhile
-        time.sleep(0.01)
-    while profile is not None and profile.exists() and time.monotonic() < deadline + END_TIMEOUT:
-        shutil.rmtree(profile, ignore_errors=True)  # again while the driver, removing it at once, holds a part
-        time.sleep(0.01)
+        time.sleep(DEATH_POLL)
+    while profile is not None and time.monotonic() < deadline + END_TIMEOUT:
+        shutil.rmtree(profile, ignore_errors=True)
+        if not profile.exists():
+            break
+        time.sleep(DEATH_POLL)  # then again: the driver, removing it at the same moment, held a part
 
 
 def _alive(process: psutil.Process) -> bool:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,7 +23,7 @@ from probes.net.proxy_settings import ProxySettings
 from probes.web.driver import spawn_driver
 from probes.web.flags import context_proxy
 from probes.web.resolving import portal_addresses
-from probes.web.session import BrowserSession, get_browser
+from probes.web.session import BrowserSession, NamedProcess, _kill_tree, get_browser
 from tests.probes.browser_support import context, descendants, needs_chromium, portal_routes
 
 
@@ -84,6 +87,21 @@ async def test_cancelled_run_leaves_no_browser_process(tmp_path: Path, when: str
         assert not _browser_processes()
 
 
+def test_a_process_that_took_the_browsers_id_after_it_was_named_is_not_killed() -> None:
+    """The browser's process id is learnt at launch: a browser that crashed long before the end of the run
+    may have left its id to another process, which started after that, and lives on."""
+    started = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        time.sleep(0.05)
+        _kill_tree(NamedProcess(started.pid, named_at=time.time() - 60))
+        assert started.poll() is None
+        _kill_tree(NamedProcess(started.pid, named_at=time.time()))
+        assert started.wait(timeout=5) != 0
+    finally:
+        started.kill()
+        started.wait()
+
+
 @needs_chromium
 async def test_the_run_ends_its_browser_by_killing_it_and_its_profile_still_goes(tmp_path: Path) -> None:
     """At the end of a run the browser's processes are killed rather than asked to shut down (nothing in it is
@@ -94,6 +112,7 @@ async def test_the_run_ends_its_browser_by_killing_it_and_its_profile_still_goes
         cdp = await session.browser.new_browser_cdp_session()
         info = await cdp.send("SystemInfo.getProcessInfo")
         [pid] = [p["id"] for p in info["processInfo"] if p["type"] == "browser"]
+        assert session.process is not None and session.process.pid == pid  # named at launch
         [profile] = [Path(a.split("=", 1)[1]) for a in psutil.Process(pid).cmdline() if a.startswith("--user-data-dir=")]
         assert profile.is_dir()
         await session.end_now()
