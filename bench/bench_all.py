@@ -7,8 +7,10 @@ Runs the other benchmarks (medians of N runs each) and prints one table:
 | memory, full run | agent + driver + Chromium, peak PSS | the bare script's tree | ≤ 1.10 |
 | memory, the agent alone | its own process, peak PSS | – | < 150 MB |
 | network-only run | diagnose --skip browser,login | dig/openssl/curl/SNTP/chromium by hand | ≤ 0.50 |
+| its floor | Python importing the run's libraries, nothing else | the same chain | – |
 | exporter /probe | diagnose serve | blackbox_exporter | ≤ 2.0 |
 | exporter scrapes/s on one core | diagnose serve | blackbox_exporter | ≥ 0.5 |
+| its floor | httpx alone, one HTTPS GET on a new connection at a time | blackbox_exporter | – |
 | hung TLS / hung HTTP | diagnose | blackbox_exporter's 10 s timeout | – |
 | set-up on a fresh clone | scripts/bootstrap.sh run (system packages present) | – | ≤ 15 s |
 
@@ -89,10 +91,14 @@ def main() -> int:
                  "< 150 MB", "{:.0f} MiB"),
              row("network-only run", number(core, r"diagnose --skip browser,login.*?: ([\d.]+) s"),
                  number(core, r"same checks by hand.*?: ([\d.]+) s"), "≤ 0.50"),
+             row("  its floor: imports alone", number(core, r"floor: python importing.*?: ([\d.]+) s"),
+                 number(core, r"same checks by hand.*?: ([\d.]+) s"), "–"),
              row("exporter /probe (median)", _ms(exporter, "diagnose serve"), _ms(exporter, "blackbox_exporter"),
                  "≤ 2.0"),
              row("exporter scrapes/s, 1 core", _per_second(exporter, "diagnose serve"),
-                 _per_second(exporter, "blackbox_exporter"), "≥ 0.5", "{:.0f} /s")]
+                 _per_second(exporter, "blackbox_exporter"), "≥ 0.5", "{:.0f} /s"),
+             row("  its floor: httpx GETs/s", number(exporter, r"floor: httpx alone.*?: +([\d.]+) GETs/s"),
+                 _per_second(exporter, "blackbox_exporter"), "–", "{:.0f} /s")]
     for name in ("hung TLS", "hung HTTP"):
         found = re.search(rf"{name}\s+([\d.]+)\s+\d+\s+\S+\s+([\d.]+)", hung)
         lines.append(row(name, float(found.group(1)) if found else None,

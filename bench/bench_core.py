@@ -6,6 +6,8 @@ server). Then, in one run, this prints:
 - `diagnose --skip browser,login` against it, process start included (median of N);
 - the same checks run by hand one after the other: `dig`, `openssl s_client`, `curl`,
   an SNTP query and `chromium --headless --dump-dom` (median of N), and the ratio;
+- the floor under the first: a Python process that only imports the libraries such a run
+  needs (`bench_instructions.FLOOR`), as a share of the same chain;
 - `diagnose --help`;
 - a run whose every reference is unreachable (silent DNS server, silent NTP server,
   a hung status page) against its `--timeout`;
@@ -29,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_instructions import FLOOR, PYTHON  # noqa: E402
 from loopback_portal import HOST, healthy_portal  # noqa: E402
 
 from demo.dns_server import DnsServer  # noqa: E402
@@ -100,6 +103,7 @@ def main() -> None:
         hand_s = statistics.median(hand_runs)
 
         help_s, _, _ = median_of(runs, [DIAGNOSE, "--help"])
+        floor_s, _, _ = median_of(runs, [PYTHON, "-c", FLOOR])
 
     with (
         DnsServer({}, faults={HOST: "timeout"}) as silent_dns,
@@ -116,6 +120,8 @@ def main() -> None:
     print(f"diagnose --skip browser,login (healthy, median of {runs}): {agent_s:.3f} s  exit {agent_rc}")
     print(f"same checks by hand, one after the other ({len(by_hand)} commands): {hand_s:.3f} s")
     print(f"ratio diagnose / by hand: {agent_s / hand_s:.2f}  (goal: <= 0.50)")
+    print(f"floor: python importing the run's libraries, nothing else: {floor_s:.3f} s  "
+          f"({floor_s / hand_s:.2f} of by hand)")
     print(f"diagnose --help: {help_s:.3f} s  (goal: < 0.3 s)")
     print(f"every reference unreachable, --timeout {deadline:g}: ended in {dead_s:.2f} s, exit {dead_rc}")
     print(f"peak memory of the agent process: {agent_kib / 1024:.0f} MiB  (goal: < 150 MiB)")

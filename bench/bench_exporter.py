@@ -16,7 +16,8 @@ sustained throughput: each exporter pinned to one core (`GOMAXPROCS=1` for the G
 one), the other core driving `--clients` scrapes at once for `--seconds`, and the
 scrapes per second each sustained. Each client of `diagnose serve` scrapes its own
 target name for the same portal: scrapes of one target at once share one diagnosis,
-which would flatter the figure.
+which would flatter the figure. Beside them, the floor a Python scrape stands on: httpx
+alone, pinned the same way, making one HTTPS GET on a new connection at a time.
 
 With `--instructions N`, it then counts the instructions each exporter executes per scrape
 (valgrind's callgrind, over N scrapes one at a time after a warm-up; start-up left out). The
@@ -189,6 +190,29 @@ def instructions_per_scrape(command: list[str], env: dict[str, str], ready: str,
     return int(total.group(1)) / scrapes
 
 
+HTTPX_ALONE = """
+import asyncio, ssl, sys, time, httpx
+async def main(url, bundle, seconds):
+    done, context = 0, ssl.create_default_context(cafile=bundle)
+    async with httpx.AsyncClient(verify=context, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        await client.get(url)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            (await client.get(url)).raise_for_status()
+            done += 1
+    print(done / seconds)
+asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
+"""
+
+
+def httpx_alone(url: str, bundle: Path, seconds: float) -> float:
+    """GETs per second of httpx alone, one at a time, each on a new connection (as a scrape makes), pinned like
+    the exporters: the floor of any Python exporter whose scrape includes one such GET."""
+    done = subprocess.run([*pin(0), sys.executable, "-c", HTTPX_ALONE, url, str(bundle), str(seconds)],
+                          capture_output=True, text=True, check=True)
+    return float(done.stdout.strip())
+
+
 def succeeded(body: str) -> bool:
     return any(line.startswith("probe_success ") and line.split()[1] in ("1", "1.0") for line in body.splitlines())
 
@@ -265,6 +289,7 @@ def main() -> int:
                 "diagnose serve": [f"http://127.0.0.1:{dg_port}/probe?target={name}" for name in names],
             }
             rates = {name: throughput(per_client[name], options.seconds) for name in urls}
+            alone = httpx_alone(target, bundle, options.seconds)
         finally:
             for process in processes:
                 process.terminate()
@@ -302,6 +327,8 @@ def main() -> int:
         print(f"{name:<24} {rate:7.1f} scrapes/s   ({failed} failed)")
     share = rates["diagnose serve"][0] / rates["blackbox_exporter"][0] if rates["blackbox_exporter"][0] else 0.0
     print(f"ratio diagnose/blackbox (scrapes/s): {share:.2f}")
+    print(f"floor: httpx alone, one GET on a new connection at a time, pinned alike: {alone:7.1f} GETs/s "
+          f"({alone / rates['blackbox_exporter'][0]:.2f} of blackbox_exporter's scrapes/s)")
     if counts:
         print(f"instructions per scrape (callgrind, {options.instructions} scrapes one at a time, after a warm-up):")
         for name, count in counts.items():
