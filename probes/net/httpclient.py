@@ -13,6 +13,11 @@ import os
 import ssl
 from typing import TYPE_CHECKING
 
+# httpx loads httpcore with its first transport, and anyio loads its parts and its asyncio backend at first use:
+# on the event loop, in the middle of a run (some 40 ms). Loaded here, they load with the agent.
+import anyio._backends._asyncio  # noqa: F401
+import anyio.streams.tls  # noqa: F401
+import httpcore  # noqa: F401
 import httpx
 
 from probes.net.address import is_ip
