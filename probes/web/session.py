@@ -259,7 +259,7 @@ async def _end_launch(launch: asyncio.Future[BrowserSession], relay: ResolvingRe
 
 
 def _kill_tree(named: NamedProcess) -> None:
-    """Kill process `pid` and every process under it (Chromium's renderers, GPU and network processes), then
+    """Kill the named process and every process under it (Chromium's renderers, GPU and network processes), then
     remove its throwaway profile: the driver removes it too, but a driver that exits soon after (a loaded
     machine) can leave it half removed in the temporary folder."""
     import psutil  # only at the end of a run with a browser
