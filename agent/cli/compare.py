@@ -4,7 +4,8 @@ A is this workstation's report, B the reference (a monitor's, a colleague's). Th
 reference is a report file or a `diagnose serve` exporter's `/report?target=NAME`.
 The comparison is printed line by line; `--json PATH` writes report A with the
 comparison added and its causes ranked again. Exit 0 when written, 3 with one line on
-stderr when an input cannot be read.
+stderr when an input cannot be read. The report's models and the terminal renderer load
+once the arguments are known to be good, as for a run.
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from agent.cli.errors import EXIT_UNKNOWN, Parser, UsageError
-from probes.target import without_userinfo
-from probes.web.har_redact import redact_url
-from reports import json_report
-from reports.models import Comparison, Report
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from reports.models import Comparison, Report
 
 FETCH_TIMEOUT = 10.0  # seconds to get a reference report from an exporter
 SCOPE_WORDS = {"here_only": "HERE ONLY", "everywhere": "EVERYWHERE", "neither": "NEITHER", "unknown": "UNKNOWN"}
@@ -31,11 +30,18 @@ SCOPE_WORDS = {"here_only": "HERE ONLY", "everywhere": "EVERYWHERE", "neither": 
 def shown(source: str) -> str:
     """`source` as reports and messages may show it: a URL without its user:password, token-like parameters
     replaced (an exporter behind a reverse proxy is reached with them)."""
+    from probes.target import without_userinfo
+    from probes.web.har_redact import redact_url
+
     return redact_url(without_userinfo(source)) if source.startswith(("http://", "https://")) else source
 
 
 def load_report(source: str) -> Report:
     """A report from a file or an exporter's URL; UsageError with one line when it cannot be had."""
+    from pydantic import ValidationError
+
+    from reports.models import Report
+
     if source.startswith(("http://", "https://")):
         import httpx
 
@@ -64,6 +70,8 @@ def load_report(source: str) -> Report:
 
 def render(comparison: Comparison, console: Console) -> None:
     """The comparison on the terminal: the verdict in one line, then what differs, probe by probe."""
+    from rich.table import Table
+
     ref = comparison.reference
     console.print(f"[bold]Compared with {ref.source}[/bold] ({ref.hostname}, {ref.status}, "
                   f"{comparison.minutes_apart:g} min apart)")
@@ -97,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str]) -> int:
     options = build_parser().parse_args(argv)
+    from rich.console import Console
+
     from agent.engine.compare import with_comparison
+    from reports import json_report
 
     try:
         here, reference = load_report(options.here), load_report(options.reference)

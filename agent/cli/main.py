@@ -50,7 +50,7 @@ def _main(argv: Sequence[str] | None) -> int:
 def _subcommand(name: str, argv: Sequence[str]) -> int:
     """`serve` and `report` have their own options; their modules load only when asked for."""
     if name == "serve":
-        from agent.exporter.serve import command
+        from agent.exporter.command import command
     elif name == "demo":
         from agent.cli.demo_command import main as command
     elif name == "compare":

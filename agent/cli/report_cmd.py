@@ -3,7 +3,8 @@
 Support engineers receive the JSON a workstation or a scheduled run wrote and turn it
 into a page to read or print, or Markdown to paste into a ticket. The same renderers
 serve `--format html|markdown` on a run. Exit 0 when written, 3 with one line on
-stderr when the input cannot be read.
+stderr when the input cannot be read. The report's models load once the arguments
+are known to be good, as for a run.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ import argparse
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from agent.cli.errors import EXIT_UNKNOWN, Parser
-from reports import json_report
-from reports.models import Report
+
+if TYPE_CHECKING:
+    from reports.models import Report
 
 
 def render(report: Report, fmt: str, base_dir: Path | None = None, secrets: Iterable[str] = ()) -> str:
     """`report` as `html` or `markdown`, rendered from the report with its secrets removed field by field."""
+    from reports import json_report
+
     clean = json_report.scrubbed(report, secrets)
     if fmt == "html":
         from reports import html
@@ -46,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str]) -> int:
     options = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from reports import json_report
+    from reports.models import Report
+
     source = Path(options.report)
     try:
         report = Report.model_validate_json(source.read_bytes())

@@ -25,17 +25,15 @@ import contextlib
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiohttp import web
 
-from agent.cli.errors import Parser, UsageError
 from agent.engine.diagnosis import diagnose
 from agent.exporter import metrics
 from agent.exporter.artifacts import ArtifactKeeper
-from agent.exporter.config import ConfigError, Loaded, Monitored, load, parse_listen
+from agent.exporter.config import Loaded, Monitored
 from agent.exporter.listener import Listener
 from agent.exporter.shared_browser import SharedBrowser
 from probes.base import RunConfig
@@ -259,7 +257,8 @@ def _positive(text: str, what: str) -> float:
     return value
 
 
-async def _serve_until_signalled(loaded: Loaded) -> None:
+async def serve_until_signalled(loaded: Loaded) -> None:
+    """Serve `loaded` until SIGINT or SIGTERM, then close the exporter (its shared browser too)."""
     exporter = Exporter(loaded)
     await exporter.start()
     sys.stderr.write(f"diagnose serve: listening on {loaded.host}:{exporter.port} "
@@ -273,28 +272,3 @@ async def _serve_until_signalled(loaded: Loaded) -> None:
         await stop.wait()
     finally:
         await exporter.close()
-
-
-def command(argv: Sequence[str]) -> int:
-    """`diagnose serve --config FILE [--listen HOST:PORT]` until SIGINT/SIGTERM; bad input is exit 3."""
-    parser = Parser(
-        prog="diagnose serve",
-        description="Prometheus exporter: GET /probe?target=NAME diagnoses a target named in the "
-        "configuration and answers its metrics; GET /metrics answers the exporter's own.",
-    )
-    parser.add_argument("--config", required=True, metavar="FILE", help="TOML file: listen, concurrency, targets")
-    parser.add_argument("--listen", metavar="HOST:PORT", help="overrides the file's listen address")
-    options = parser.parse_args(argv)
-    try:
-        loaded = load(Path(options.config))
-        if options.listen:
-            loaded.host, loaded.port = parse_listen(options.listen)
-    except (ConfigError, UsageError) as exc:
-        sys.stderr.write(f"diagnose serve: {exc}\n")
-        return 3
-    try:
-        asyncio.run(_serve_until_signalled(loaded))
-    except OSError as exc:
-        sys.stderr.write(f"diagnose serve: cannot listen on {loaded.host}:{loaded.port}: {exc.strerror or exc}\n")
-        return 3
-    return 0

@@ -58,6 +58,24 @@ def test_bad_input_is_one_line_and_exit_3(argv: list[str], message: str, capsys:
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+HEAVY = ("pydantic", "httpx", "aiohttp", "jinja2", "rich", "cryptography", "playwright", "dns", "psutil")
+LOADED_HEAVY = (
+    "import sys\nfrom agent.cli.main import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+    f"print('loaded:', ','.join(sorted({{m.split('.')[0] for m, mod in sys.modules.items() if mod}} & {set(HEAVY)!r})))"
+)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["https://localhost/", "--bogus"], ["serve", "--help"], ["serve"], ["report", "--help"],
+    ["report", "a.json", "--bogus"], ["compare", "--help"], ["compare", "a.json"], ["demo", "--help"],
+])
+def test_help_and_a_bad_argument_answer_before_anything_heavy_loads(argv: list[str]) -> None:
+    """`--help` and a mistyped option answer at once, the command and each subcommand alike."""
+    done = subprocess.run([sys.executable, "-c", LOADED_HEAVY, *argv], capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines()[-1] == "loaded: "
+    assert "Traceback" not in done.stderr
+
+
 def test_unreadable_or_empty_ca_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bundle = tmp_path / "ca.pem"
     bundle.write_text("not a certificate\n")
