@@ -11,8 +11,8 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from probes.base import ProbeResult
 from probes.evidence import Severity
+from probes.result import ProbeResult
 from reports import timefmt
 
 ReportStatus = Literal["ok", "warning", "critical", "unknown"]
