@@ -46,20 +46,16 @@ class PathVerdict:
         return self.path[-1] if self.path else None
 
 
-def trust_anchors(ca_bundle: Path | None) -> tuple[x509.Certificate, ...]:
+def trust(ca_bundle: Path | None) -> tuple[tuple[x509.Certificate, ...], frozenset[bytes]]:
     """The certificates the workstation trusts: the bundle alone, else the system's (its files, on Windows
     its certificate store, on a Mac the keychains' roots with trust settings, as Chrome and Edge there) and
-    Mozilla's.
+    Mozilla's; and the SHA-256 fingerprints of those the system distrusts (Windows' Disallowed store, a Mac's
+    "Deny" trust settings), which no trusted path may go through; none with `--ca-bundle`, which says the
+    trust whole. A root the system distrusts stays among the anchors; `verify_path` refuses a path to it,
+    saying so.
 
-    Read again when the store changes (`store_signature`), as the HTTP requests' trust is. A root the system
-    distrusts stays here; `verify_path` refuses a path to it, saying so."""
-    return _anchors(ca_bundle, store_signature(ca_bundle))
-
-
-def trust(ca_bundle: Path | None) -> tuple[tuple[x509.Certificate, ...], frozenset[bytes]]:
-    """`trust_anchors`, and the SHA-256 fingerprints of the certificates the system distrusts (Windows'
-    Disallowed store, a Mac's "Deny" trust settings), which no trusted path may go through; none with
-    `--ca-bundle`, which says the trust whole. Both from one reading of the store's signature."""
+    Both are read again when the store changes (`store_signature`, read once for both), as the HTTP
+    requests' trust is."""
     signature = store_signature(ca_bundle)
     return _anchors(ca_bundle, signature), _distrusted(ca_bundle, signature)
 

@@ -117,10 +117,10 @@ def test_a_replaced_bundle_is_trusted_anew(tmp_path: Path, fresh_anchors: None) 
     bundle = tmp_path / "ca.pem"
     old, new = trustme.CA(), trustme.CA()
     old.cert_pem.write_to_path(str(bundle))
-    before = verifier.trust_anchors(bundle)
+    before, _ = verifier.trust(bundle)
     new.cert_pem.write_to_path(str(bundle))
     seen = bundle.stat()
     os.utime(bundle, ns=(seen.st_atime_ns, seen.st_mtime_ns + 1_000_000_000))
-    after = verifier.trust_anchors(bundle)
+    after, _ = verifier.trust(bundle)
     assert [c.public_bytes(Encoding.DER) for c in before] == [der_of(old.cert_pem.bytes())]
     assert [c.public_bytes(Encoding.DER) for c in after] == [der_of(new.cert_pem.bytes())]
